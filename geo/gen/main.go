@@ -527,29 +527,33 @@ func cmpFloat(a, b float64) int {
 }
 
 // fold lower-cases s, strips its accents, spells œ and æ out and turns every
-// run of other characters than letters and digits into one space: "Saint-
-// Étienne" and "saint etienne" fold alike.
+// run of characters other than letters and digits into one space, trimmed
+// at both ends: "Saint-Étienne" and " saint  etienne" fold alike. It is the
+// same folding as package geo's.
 func fold(s string) string {
 	var b strings.Builder
-	space := false
+	b.Grow(len(s))
+	gap := false // a separator was seen since the last word rune
 	for _, r := range norm.NFD.String(s) {
-		switch {
-		case unicode.Is(unicode.Mn, r):
-			continue
-		case r == 'œ' || r == 'Œ':
-			b.WriteString("oe")
-		case r == 'æ' || r == 'Æ':
-			b.WriteString("ae")
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
-			if space && b.Len() > 0 {
-				b.WriteByte(' ')
-			}
-			b.WriteRune(unicode.ToLower(r))
-		default:
-			space = true
+		if unicode.Is(unicode.Mn, r) {
 			continue
 		}
-		space = false
+		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
+			gap = true
+			continue
+		}
+		if gap && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		gap = false
+		switch r {
+		case 'œ', 'Œ':
+			b.WriteString("oe")
+		case 'æ', 'Æ':
+			b.WriteString("ae")
+		default:
+			b.WriteRune(unicode.ToLower(r))
+		}
 	}
 	return b.String()
 }

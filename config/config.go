@@ -1,0 +1,310 @@
+// Package config loads the service's settings: built-in defaults, then the
+// YAML file (config.yaml), then PARCOURS_* environment variables, then
+// command-line flags, each overriding the one before. Secrets are not
+// settings: package secrets keeps them in the data directory.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Config is every setting of the service. The zero value is not usable;
+// start from Default.
+type Config struct {
+	Server    Server    `yaml:"server"`
+	DataDir   string    `yaml:"data_dir"`
+	Store     Store     `yaml:"store"`
+	Demo      Demo      `yaml:"demo"`
+	Auth      Auth      `yaml:"auth"`
+	RateLimit RateLimit `yaml:"rate_limit"`
+	Log       Log       `yaml:"log"`
+}
+
+// Server holds the HTTP server settings.
+type Server struct {
+	Addr            string        `yaml:"addr"`
+	ReadTimeout     time.Duration `yaml:"read_timeout"`
+	WriteTimeout    time.Duration `yaml:"write_timeout"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	MaxBodyBytes    int64         `yaml:"max_body_bytes"`
+	TrustedProxies  []string      `yaml:"trusted_proxies"`
+	PublicURL       string        `yaml:"public_url"`
+}
+
+// Store chooses and configures the storage backend.
+type Store struct {
+	Driver string `yaml:"driver"`
+	Bolt   Bolt   `yaml:"bolt"`
+}
+
+// Bolt configures the embedded backend.
+type Bolt struct {
+	File        string        `yaml:"file"`
+	LockTimeout time.Duration `yaml:"lock_timeout"`
+}
+
+// Demo configures demo mode.
+type Demo struct {
+	Enabled   bool  `yaml:"enabled"`
+	Seed      int64 `yaml:"seed"`
+	Providers int   `yaml:"providers"`
+	Offers    int   `yaml:"offers"`
+}
+
+// Auth configures bearer tokens.
+type Auth struct {
+	Issuer   string        `yaml:"issuer"`
+	TokenTTL time.Duration `yaml:"token_ttl"`
+	MaxTTL   time.Duration `yaml:"max_ttl"`
+}
+
+// RateLimit bounds what one client address may ask of public endpoints.
+type RateLimit struct {
+	PerSecond float64 `yaml:"per_second"`
+	Burst     int     `yaml:"burst"`
+}
+
+// Log configures the structured logger.
+type Log struct {
+	Level  string `yaml:"level"`
+	Format string `yaml:"format"`
+}
+
+// Default returns the built-in defaults, the same as the shipped config.yaml
+// except that demo mode is off: production starts empty.
+func Default() Config {
+	return Config{
+		Server: Server{
+			Addr:            "127.0.0.1:8080",
+			ReadTimeout:     10 * time.Second,
+			WriteTimeout:    30 * time.Second,
+			ShutdownTimeout: 15 * time.Second,
+			MaxBodyBytes:    1 << 20,
+		},
+		DataDir:   "data",
+		Store:     Store{Driver: "bolt", Bolt: Bolt{File: "parcours.db", LockTimeout: 5 * time.Second}},
+		Demo:      Demo{Enabled: false, Seed: 1, Providers: 300, Offers: 20000},
+		Auth:      Auth{Issuer: "parcours", TokenTTL: time.Hour, MaxTTL: 30 * 24 * time.Hour},
+		RateLimit: RateLimit{PerSecond: 20, Burst: 60},
+		Log:       Log{Level: "info", Format: "text"},
+	}
+}
+
+// Load reads the YAML file at path over the defaults ("" for none), then
+// applies environment variables from env (os.Environ format). Unknown keys
+// in the file are errors, so that a typo does not silently keep a default.
+func Load(path string, env []string) (Config, error) {
+	c := Default()
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return c, fmt.Errorf("reading the configuration: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		// An empty file decodes to io.EOF: it means "all defaults".
+		if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+			return c, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	if err := applyEnv(&c, env); err != nil {
+		return c, err
+	}
+	return c, nil
+}
+
+// EnvName returns the environment variable that overrides a YAML path such
+// as "server.addr": PARCOURS_SERVER_ADDR.
+func EnvName(path string) string {
+	return "PARCOURS_" + strings.ToUpper(strings.NewReplacer(".", "_").Replace(path))
+}
+
+// Settings lists every setting's YAML path, in declaration order.
+func Settings() []string {
+	var out []string
+	walk(reflect.ValueOf(&Config{}).Elem(), "", func(path string, _ reflect.Value) { out = append(out, path) })
+	return out
+}
+
+func walk(v reflect.Value, prefix string, fn func(path string, field reflect.Value)) {
+	t := v.Type()
+	for i := 0; i < t.NumField(); i++ {
+		name := strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0]
+		path := name
+		if prefix != "" {
+			path = prefix + "." + name
+		}
+		f := v.Field(i)
+		if f.Kind() == reflect.Struct && f.Type() != reflect.TypeOf(time.Time{}) {
+			walk(f, path, fn)
+			continue
+		}
+		fn(path, f)
+	}
+}
+
+func applyEnv(c *Config, env []string) error {
+	vars := map[string]string{}
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok && strings.HasPrefix(k, "PARCOURS_") {
+			vars[k] = v
+		}
+	}
+	var errs []error
+	walk(reflect.ValueOf(c).Elem(), "", func(path string, f reflect.Value) {
+		raw, ok := vars[EnvName(path)]
+		if !ok {
+			return
+		}
+		if err := setFromString(f, raw); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", EnvName(path), err))
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// Set assigns a setting by its YAML path from a string, as a flag does.
+func (c *Config) Set(path, raw string) error {
+	var err error = fmt.Errorf("no setting %q", path)
+	walk(reflect.ValueOf(c).Elem(), "", func(p string, f reflect.Value) {
+		if p == path {
+			err = setFromString(f, raw)
+		}
+	})
+	return err
+}
+
+func setFromString(f reflect.Value, raw string) error {
+	switch {
+	case f.Type() == reflect.TypeOf(time.Duration(0)):
+		d, err := time.ParseDuration(raw)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration such as 30s or 5m", raw)
+		}
+		f.SetInt(int64(d))
+	case f.Kind() == reflect.String:
+		f.SetString(raw)
+	case f.Kind() == reflect.Bool:
+		b, err := strconv.ParseBool(raw)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", raw)
+		}
+		f.SetBool(b)
+	case f.Kind() == reflect.Int || f.Kind() == reflect.Int64:
+		n, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not an integer", raw)
+		}
+		f.SetInt(n)
+	case f.Kind() == reflect.Float64:
+		x, err := strconv.ParseFloat(raw, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a number", raw)
+		}
+		f.SetFloat(x)
+	case f.Kind() == reflect.Slice && f.Type().Elem().Kind() == reflect.String:
+		var parts []string
+		for _, p := range strings.Split(raw, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				parts = append(parts, p)
+			}
+		}
+		f.Set(reflect.ValueOf(parts))
+	default:
+		return fmt.Errorf("cannot set a %s from the environment", f.Type())
+	}
+	return nil
+}
+
+// Validate checks every setting and reports all problems at once, each
+// naming its setting.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(path, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%s (%s): %s", path, EnvName(path), fmt.Sprintf(format, args...)))
+	}
+	if _, port, err := net.SplitHostPort(c.Server.Addr); err != nil {
+		bad("server.addr", "%q is not HOST:PORT", c.Server.Addr)
+	} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		bad("server.addr", "port %q is not a number from 0 to 65535", port)
+	}
+	for _, d := range []struct {
+		path string
+		v    time.Duration
+	}{
+		{"server.read_timeout", c.Server.ReadTimeout},
+		{"server.write_timeout", c.Server.WriteTimeout},
+		{"server.shutdown_timeout", c.Server.ShutdownTimeout},
+		{"store.bolt.lock_timeout", c.Store.Bolt.LockTimeout},
+		{"auth.token_ttl", c.Auth.TokenTTL},
+		{"auth.max_ttl", c.Auth.MaxTTL},
+	} {
+		if d.v <= 0 {
+			bad(d.path, "must be a positive duration")
+		}
+	}
+	if c.Auth.TokenTTL > c.Auth.MaxTTL {
+		bad("auth.token_ttl", "must not exceed auth.max_ttl (%s)", c.Auth.MaxTTL)
+	}
+	if c.Server.MaxBodyBytes < 1024 || c.Server.MaxBodyBytes > 64<<20 {
+		bad("server.max_body_bytes", "must be between 1024 and 67108864")
+	}
+	for _, p := range c.Server.TrustedProxies {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				bad("server.trusted_proxies", "%q is neither an IP address nor a CIDR range", p)
+			}
+		}
+	}
+	if c.Server.PublicURL != "" && !strings.HasPrefix(c.Server.PublicURL, "http://") && !strings.HasPrefix(c.Server.PublicURL, "https://") {
+		bad("server.public_url", "must start with http:// or https://")
+	}
+	if strings.TrimSpace(c.DataDir) == "" {
+		bad("data_dir", "must not be empty")
+	}
+	switch c.Store.Driver {
+	case "bolt":
+		if c.Store.Bolt.File == "" || strings.ContainsAny(c.Store.Bolt.File, `/\`) {
+			bad("store.bolt.file", "must be a file name inside data_dir")
+		}
+	default:
+		bad("store.driver", "%q is not a known backend (bolt)", c.Store.Driver)
+	}
+	if c.Demo.Providers < 1 || c.Demo.Providers > 100000 {
+		bad("demo.providers", "must be between 1 and 100000")
+	}
+	if c.Demo.Offers < c.Demo.Providers || c.Demo.Offers > 2000000 {
+		bad("demo.offers", "must be between demo.providers and 2000000")
+	}
+	if c.Auth.Issuer == "" {
+		bad("auth.issuer", "must not be empty")
+	}
+	if c.RateLimit.PerSecond <= 0 {
+		bad("rate_limit.per_second", "must be positive")
+	}
+	if c.RateLimit.Burst < 1 {
+		bad("rate_limit.burst", "must be at least 1")
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "%q is not debug, info, warn or error", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		bad("log.format", "%q is not text or json", c.Log.Format)
+	}
+	return errors.Join(errs...)
+}

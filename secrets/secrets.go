@@ -1,0 +1,86 @@
+// Package secrets keeps the instance's keys in its data directory, never in
+// config.yaml: the token signing key, the NIR HMAC key and the attestation
+// signing key. Missing keys are generated on first start and written with
+// mode 0600; existing ones are never replaced, since tokens, NIR lookups and
+// attestations depend on them.
+package secrets
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Secrets are the instance's keys. The zero value holds no keys.
+type Secrets struct {
+	TokenKey       ed25519.PrivateKey // signs bearer tokens (EdDSA JWT)
+	NIRKey         []byte             // 32 bytes: HMAC-SHA-256 key of NIR lookups
+	AttestationKey ed25519.PrivateKey // signs attestations
+}
+
+// Dir is the directory inside the data directory that holds the keys.
+const Dir = "secrets"
+
+// Load reads the keys from dataDir/secrets, generating any that is missing.
+func Load(dataDir string) (*Secrets, error) {
+	dir := filepath.Join(dataDir, Dir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", Dir, err)
+	}
+	var s Secrets
+	seed, err := loadOrCreate(filepath.Join(dir, "token.key"), ed25519.SeedSize)
+	if err != nil {
+		return nil, err
+	}
+	s.TokenKey = ed25519.NewKeyFromSeed(seed)
+	if s.NIRKey, err = loadOrCreate(filepath.Join(dir, "nir-hmac.key"), 32); err != nil {
+		return nil, err
+	}
+	if seed, err = loadOrCreate(filepath.Join(dir, "attestation.key"), ed25519.SeedSize); err != nil {
+		return nil, err
+	}
+	s.AttestationKey = ed25519.NewKeyFromSeed(seed)
+	return &s, nil
+}
+
+// loadOrCreate reads a base64 key of n bytes, or creates it. Creation uses
+// O_EXCL so that two processes starting at once agree on one key.
+func loadOrCreate(path string, n int) ([]byte, error) {
+	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		key := make([]byte, n)
+		if _, err := rand.Read(key); err != nil {
+			return nil, err
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if errors.Is(err, fs.ErrExist) {
+			return loadOrCreate(path, n)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("creating key %s: %w", filepath.Base(path), err)
+		}
+		_, werr := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n")
+		serr := f.Sync()
+		if err := errors.Join(werr, serr, f.Close()); err != nil {
+			return nil, fmt.Errorf("writing key %s: %w", filepath.Base(path), err)
+		}
+		return key, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading key %s: %w", filepath.Base(path), err)
+	}
+	if info, err := os.Stat(path); err == nil && info.Mode().Perm()&0o077 != 0 {
+		return nil, fmt.Errorf("key %s is readable by others (mode %o): make it 0600", filepath.Base(path), info.Mode().Perm())
+	}
+	key, err := base64.StdEncoding.DecodeString(strings.TrimSpace(string(data)))
+	if err != nil || len(key) != n {
+		return nil, fmt.Errorf("key %s is corrupt: want %d base64-encoded bytes", filepath.Base(path), n)
+	}
+	return key, nil
+}
