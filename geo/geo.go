@@ -1,7 +1,6 @@
 package geo
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	_ "embed"
@@ -15,7 +14,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/unicode/norm"
+	textfold "github.com/parcours/parcours/fold"
 )
 
 // The embedded data, written by geo/gen.
@@ -88,9 +87,9 @@ var defaultGazetteer = sync.OnceValue(func() *Gazetteer {
 })
 
 // Default returns the gazetteer built from the embedded data. The data is
-// parsed on the first call, which takes a few tens of milliseconds; later
-// calls return the same Gazetteer. It panics only if the embedded data is
-// corrupt, which the package's tests rule out.
+// parsed on the first call, which takes about 50 ms of CPU; later calls
+// return the same Gazetteer. It is safe for concurrent use. It panics only if
+// the embedded data is corrupt, which the package's tests rule out.
 func Default() *Gazetteer { return defaultGazetteer() }
 
 // Commune returns the commune whose INSEE code is insee, and whether there is
@@ -263,36 +262,8 @@ func DistanceKm(lat1, lon1, lat2, lon2 float64) float64 {
 	return 2 * earthRadiusKm * math.Asin(math.Sqrt(math.Min(h, 1)))
 }
 
-// fold lower-cases s, strips its accents, spells œ and æ out and turns every
-// run of characters other than letters and digits into one space, trimmed
-// at both ends: "Saint-Étienne" and " saint  etienne" fold alike.
-func fold(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	gap := false // a separator was seen since the last word rune
-	for _, r := range norm.NFD.String(s) {
-		if unicode.Is(unicode.Mn, r) {
-			continue
-		}
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
-			gap = true
-			continue
-		}
-		if gap && b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		gap = false
-		switch r {
-		case 'œ', 'Œ':
-			b.WriteString("oe")
-		case 'æ', 'Æ':
-			b.WriteString("ae")
-		default:
-			b.WriteRune(unicode.ToLower(r))
-		}
-	}
-	return b.String()
-}
+// fold is the matching form of a name; see package fold.
+func fold(s string) string { return textfold.String(s) }
 
 // isWordRune reports whether r counts as part of a word when folding.
 func isWordRune(r rune) bool {
@@ -309,7 +280,7 @@ func parse(communesGz, departments, regions []byte) (*Gazetteer, error) {
 		byRegion:   make(map[string]int),
 	}
 
-	err := eachLine("regions.tsv", bytes.NewReader(regions), "code\tname", 2, func(f []string) error {
+	err := eachLine("regions.tsv", string(regions), "code\tname", 2, func(f []string) error {
 		if f[0] == "" || f[1] == "" {
 			return fmt.Errorf("empty field")
 		}
@@ -333,7 +304,7 @@ func parse(communesGz, departments, regions []byte) (*Gazetteer, error) {
 		g.byRegion[r.Code] = i
 	}
 
-	err = eachLine("departments.tsv", bytes.NewReader(departments), "code\tname\tregion", 3, func(f []string) error {
+	err = eachLine("departments.tsv", string(departments), "code\tname\tregion", 3, func(f []string) error {
 		if f[0] == "" || f[1] == "" {
 			return fmt.Errorf("empty field")
 		}
@@ -355,9 +326,20 @@ func parse(communesGz, departments, regions []byte) (*Gazetteer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("communes.tsv.gz: %w", err)
 	}
-	postcodes := make(map[string]string) // interned, as many communes share one
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("communes.tsv.gz: %w", err)
+	}
+	// One string for the whole file: every field is a substring of it, and
+	// the line count sizes the tables up front.
+	text := string(raw)
+	n := strings.Count(text, "\n")
+	g.communes = make([]Commune, 0, n)
+	g.folded = make([]string, 0, n)
+	g.byINSEE = make(map[string]int, n)
+	g.byPostcode = make(map[string][]int, n)
 	own := 0
-	err = eachLine("communes.tsv.gz", zr, "insee\tname\tpostcodes\tdepartment\tregion\tpopulation\tlat\tlon\tapproximate", 9, func(f []string) error {
+	err = eachLine("communes.tsv.gz", text, "insee\tname\tpostcodes\tdepartment\tregion\tpopulation\tlat\tlon\tapproximate", 9, func(f []string) error {
 		c := Commune{INSEE: f[0], Name: f[1], Department: f[3], Region: f[4]}
 		var err error
 		if !ValidINSEE(c.INSEE) {
@@ -373,11 +355,6 @@ func parse(communesGz, departments, regions []byte) (*Gazetteer, error) {
 			for pc := range strings.SplitSeq(f[2], ",") {
 				if len(pc) != 5 || !digits(pc) {
 					return fmt.Errorf("commune %s: malformed postcode %q", c.INSEE, pc)
-				}
-				if s, ok := postcodes[pc]; ok {
-					pc = s
-				} else {
-					postcodes[pc] = pc
 				}
 				c.Postcodes = append(c.Postcodes, pc)
 			}
@@ -421,9 +398,6 @@ func parse(communesGz, departments, regions []byte) (*Gazetteer, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := zr.Close(); err != nil {
-		return nil, fmt.Errorf("communes.tsv.gz: %w", err)
-	}
 	if len(g.communes) == 0 {
 		return nil, fmt.Errorf("communes.tsv.gz: no commune")
 	}
@@ -433,41 +407,53 @@ func parse(communesGz, departments, regions []byte) (*Gazetteer, error) {
 	for i := range g.bySearch {
 		g.bySearch[i] = i
 	}
-	slices.SortStableFunc(g.bySearch, func(a, b int) int { return strings.Compare(g.folded[a], g.folded[b]) })
+	slices.SortFunc(g.bySearch, func(a, b int) int {
+		if c := strings.Compare(g.folded[a], g.folded[b]); c != 0 {
+			return c
+		}
+		return a - b
+	})
 	return g, nil
 }
 
-// eachLine checks that r starts with the header line and calls fn with the
-// n tab-separated fields of each following line. Errors name the file and
+// eachLine checks that text starts with the header line and calls fn with
+// the n tab-separated fields of each following line; fields are substrings
+// of text and fn must not keep the slice itself. Errors name the file and
 // the line.
-func eachLine(file string, r io.Reader, header string, n int, fn func(fields []string) error) error {
-	sc := bufio.NewScanner(r)
+func eachLine(file, text, header string, n int, fn func(fields []string) error) error {
+	if text == "" {
+		return fmt.Errorf("%s: empty", file)
+	}
+	if !utf8.ValidString(text) {
+		return fmt.Errorf("%s: invalid UTF-8", file)
+	}
+	fields := make([]string, n)
 	line := 0
-	for sc.Scan() {
+	for l := range strings.Lines(text) {
 		line++
-		text := sc.Text()
+		l, ok := strings.CutSuffix(l, "\n")
+		if !ok {
+			return fmt.Errorf("%s:%d: no final line break (truncated file?)", file, line)
+		}
 		if line == 1 {
-			if text != header {
-				return fmt.Errorf("%s: header is %q, want %q", file, text, header)
+			if l != header {
+				return fmt.Errorf("%s: header is %q, want %q", file, l, header)
 			}
 			continue
 		}
-		fields := strings.Split(text, "\t")
-		if len(fields) != n {
-			return fmt.Errorf("%s:%d: %d fields, want %d", file, line, len(fields), n)
+		got := 0
+		for f := range strings.SplitSeq(l, "\t") {
+			if got < n {
+				fields[got] = f
+			}
+			got++
 		}
-		if !utf8.ValidString(text) {
-			return fmt.Errorf("%s:%d: invalid UTF-8", file, line)
+		if got != n {
+			return fmt.Errorf("%s:%d: %d fields, want %d", file, line, got, n)
 		}
 		if err := fn(fields); err != nil {
 			return fmt.Errorf("%s:%d: %w", file, line, err)
 		}
-	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("%s: %w", file, err)
-	}
-	if line == 0 {
-		return fmt.Errorf("%s: empty", file)
 	}
 	return nil
 }

@@ -1,0 +1,155 @@
+package api
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/parcours/parcours/auth"
+	"github.com/parcours/parcours/geo"
+	"github.com/parcours/parcours/marketplace"
+)
+
+// Pages registers the web pages on the router; package web provides them.
+// Pages share the router's middleware (request IDs, logs, rate limits).
+type Pages interface {
+	Register(r gin.IRouter)
+}
+
+// Backuper writes a consistent snapshot of the store while it runs.
+type Backuper interface {
+	Backup(w io.Writer) (int64, error)
+}
+
+// Deps is what the API needs. Log, Catalogue, Places and Tokens are required.
+type Deps struct {
+	Log       *slog.Logger
+	Catalogue *marketplace.CatalogueService
+	Places    *geo.Gazetteer
+	Tokens    *auth.Tokens
+	// Ready reports whether the service can serve (store reachable, demo
+	// data loaded); nil means always ready.
+	Ready func(ctx context.Context) error
+	// Backup, when set, enables the admin backup endpoint.
+	Backup Backuper
+	// Pages, when set, adds the web pages.
+	Pages Pages
+	// Demo tells whether demo mode is on.
+	Demo bool
+	// MaxBodyBytes bounds request bodies; RatePerSecond and RateBurst bound
+	// each client address on public endpoints.
+	MaxBodyBytes   int64
+	RatePerSecond  float64
+	RateBurst      int
+	TrustedProxies []string
+	// Registry receives the service's metrics; nil makes a new one.
+	Registry *prometheus.Registry
+}
+
+// Server is the HTTP API. It is an http.Handler, safe for concurrent use.
+type Server struct {
+	Deps
+	log     *slog.Logger
+	engine  *gin.Engine
+	limiter *limiter
+	metrics *metrics
+}
+
+// New builds the router with every route and middleware.
+func New(d Deps) (*Server, error) {
+	gin.SetMode(gin.ReleaseMode)
+	if d.Registry == nil {
+		d.Registry = prometheus.NewRegistry()
+		d.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	}
+	if d.MaxBodyBytes == 0 {
+		d.MaxBodyBytes = 1 << 20
+	}
+	if d.RatePerSecond == 0 {
+		d.RatePerSecond, d.RateBurst = 20, 60
+	}
+	s := &Server{Deps: d, log: d.Log, engine: gin.New(), metrics: newMetrics(d.Registry)}
+	s.limiter = newLimiter(d.RatePerSecond, d.RateBurst, time.Now)
+	if err := s.engine.SetTrustedProxies(d.TrustedProxies); err != nil {
+		return nil, err
+	}
+	s.engine.HandleMethodNotAllowed = true
+	s.engine.ContextWithFallback = true
+	s.engine.Use(s.requestID, s.accessLog, s.recover, s.securityHeaders)
+	s.engine.NoRoute(func(c *gin.Context) { writeProblem(c, s.log, errNotFoundRoute) })
+	s.engine.NoMethod(func(c *gin.Context) { writeProblem(c, s.log, errMethod) })
+	s.routes()
+	return s, nil
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.engine.ServeHTTP(w, r) }
+
+// Routes lists the registered method and path pairs, Gin style (":id").
+func (s *Server) Routes() [][2]string {
+	var out [][2]string
+	for _, r := range s.engine.Routes() {
+		out = append(out, [2]string{r.Method, r.Path})
+	}
+	return out
+}
+
+func (s *Server) routes() {
+	r := s.engine
+	r.GET("/healthz", s.handler(s.healthz))
+	r.GET("/readyz", s.handler(s.readyz))
+	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{})))
+
+	v1 := r.Group("/api/v1", s.authenticate, s.rateLimit, s.limitBody)
+	v1.GET("/openapi.json", s.openapi)
+	v1.GET("/me", s.handler(s.me))
+
+	v1.GET("/providers", s.handler(s.listProviders))
+	v1.POST("/providers", s.handler(s.createProvider))
+	v1.GET("/providers/:id", s.handler(s.getProvider))
+	v1.PUT("/providers/:id", s.handler(s.updateProvider))
+
+	v1.GET("/offers", s.handler(s.listOffers))
+	v1.POST("/offers", s.handler(s.createOffer))
+	v1.GET("/offers/:id", s.handler(s.getOffer))
+	v1.PUT("/offers/:id", s.handler(s.updateOffer))
+	v1.DELETE("/offers/:id", s.handler(s.deleteOffer))
+	v1.GET("/offers/:id/sessions", s.handler(s.listSessions))
+	v1.POST("/offers/:id/sessions", s.handler(s.createSession))
+	v1.DELETE("/offers/:id/sessions/:session_id", s.handler(s.deleteSession))
+
+	v1.GET("/communes", s.handler(s.searchCommunes))
+	v1.GET("/communes/:insee", s.handler(s.getCommune))
+	v1.GET("/regions", s.handler(s.listRegions))
+
+	if s.Backup != nil {
+		v1.POST("/admin/backup", s.handler(s.backup))
+	}
+	if s.Pages != nil {
+		s.Pages.Register(r.Group("/", s.rateLimit))
+	}
+}
+
+func (s *Server) healthz(c *gin.Context) error {
+	c.JSON(http.StatusOK, gin.H{"status": "ok"})
+	return nil
+}
+
+func (s *Server) readyz(c *gin.Context) error {
+	if s.Ready != nil {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+		defer cancel()
+		if err := s.Ready(ctx); err != nil {
+			return errorsJoin(errUnavailable, err)
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+	return nil
+}
