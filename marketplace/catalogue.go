@@ -335,3 +335,33 @@ func (c *CatalogueService) Load(ctx context.Context, cat Catalogue) error {
 	}
 	return nil
 }
+
+// UnpublishLapsed withdraws the published offers of every provider whose
+// Qualiopi certification is no longer valid, and returns how many it
+// withdrew. The scheduler runs it daily, since certifications lapse with
+// time and not only through an update.
+func (c *CatalogueService) UnpublishLapsed(ctx context.Context) (int, error) {
+	now := c.now()
+	page := Page{Limit: MaxPageSize}
+	total := 0
+	for {
+		ps, next, err := c.store.Providers(ctx, page)
+		if err != nil {
+			return total, err
+		}
+		for _, p := range ps {
+			if p.CanPublishAt(now) {
+				continue
+			}
+			n, err := c.UnpublishProvider(ctx, p.ID)
+			total += n
+			if err != nil {
+				return total, err
+			}
+		}
+		if next == "" {
+			return total, nil
+		}
+		page.After = next
+	}
+}

