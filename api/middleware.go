@@ -97,7 +97,9 @@ func (s *Server) securityHeaders(c *gin.Context) {
 
 // authenticate reads an optional bearer token. A present but invalid token
 // is refused at once rather than treated as anonymous, so that a client
-// with an expired token learns it.
+// with an expired token learns it. A refused token earns no exemption from
+// the rate limit: it is charged like an anonymous request, so that
+// guessing tokens is throttled.
 func (s *Server) authenticate(c *gin.Context) {
 	h := c.GetHeader("Authorization")
 	if h == "" {
@@ -106,11 +108,18 @@ func (s *Server) authenticate(c *gin.Context) {
 	}
 	scheme, token, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		if s.throttled(c) {
+			return
+		}
+		c.Header("WWW-Authenticate", `Bearer error="invalid_request"`)
 		writeProblem(c, s.log, fmt.Errorf("%w: the Authorization header must be \"Bearer <token>\"", auth.ErrInvalidToken))
 		return
 	}
 	p, err := s.Tokens.Verify(strings.TrimSpace(token))
 	if err != nil {
+		if s.throttled(c) {
+			return
+		}
 		c.Header("WWW-Authenticate", `Bearer error="invalid_token"`)
 		writeProblem(c, s.log, err)
 		return
@@ -160,12 +169,22 @@ func (s *Server) rateLimit(c *gin.Context) {
 		c.Next()
 		return
 	}
-	if wait, ok := s.limiter.allow(c.ClientIP()); !ok {
-		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		writeProblem(c, s.log, fmt.Errorf("%w: retry in %s", errRateLimited, wait.Round(time.Millisecond)))
+	if s.throttled(c) {
 		return
 	}
 	c.Next()
+}
+
+// throttled takes a token from the client address's bucket, or answers 429
+// with Retry-After and reports true.
+func (s *Server) throttled(c *gin.Context) bool {
+	wait, ok := s.limiter.allow(c.ClientIP())
+	if ok {
+		return false
+	}
+	c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+	writeProblem(c, s.log, fmt.Errorf("%w: retry in %s", errRateLimited, wait.Round(time.Millisecond)))
+	return true
 }
 
 // limiter is a token bucket per client address. Idle buckets are dropped

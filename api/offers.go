@@ -148,6 +148,10 @@ func (s *Server) listOffers(c *gin.Context) error {
 			return invalid("status", "must be draft, published, unpublished or any")
 		}
 		if st != marketplace.Published && !canSeeUnpublished(c, f.ProviderID) {
+			if _, ok := principal(c); !ok {
+				c.Header("WWW-Authenticate", "Bearer")
+				return fmt.Errorf("%w to list offers that are not published", errUnauthenticated)
+			}
 			if f.ProviderID == "" {
 				return invalid("provider_id", "is required to list offers that are not published")
 			}
@@ -168,7 +172,7 @@ func (s *Server) listOffers(c *gin.Context) error {
 }
 
 func (s *Server) getOffer(c *gin.Context) error {
-	o, err := s.visibleOffer(c, c.Param("id"))
+	o, err := s.visibleOffer(c)
 	if err != nil {
 		return err
 	}
@@ -185,9 +189,13 @@ func (s *Server) getOffer(c *gin.Context) error {
 	return nil
 }
 
-// visibleOffer returns an offer the caller may see; an unpublished offer
+// visibleOffer returns the offer of the path that the caller may see; an unpublished offer
 // is not found for anyone else, so that its existence does not leak.
-func (s *Server) visibleOffer(c *gin.Context, id string) (marketplace.Offer, error) {
+func (s *Server) visibleOffer(c *gin.Context) (marketplace.Offer, error) {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return marketplace.Offer{}, err
+	}
 	o, err := s.Catalogue.Store().Offer(c, id)
 	if err != nil {
 		return marketplace.Offer{}, err
@@ -228,6 +236,10 @@ func (s *Server) updateOffer(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
 	ifMatch, err := ifMatch(c)
 	if err != nil {
 		return err
@@ -236,7 +248,7 @@ func (s *Server) updateOffer(c *gin.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	o, err := s.Catalogue.UpdateOffer(c, actor(who), in.domain(c.Param("id")), ifMatch)
+	o, err := s.Catalogue.UpdateOffer(c, actor(who), in.domain(id), ifMatch)
 	if err != nil {
 		return err
 	}
@@ -250,7 +262,11 @@ func (s *Server) deleteOffer(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Catalogue.DeleteOffer(c, actor(who), c.Param("id")); err != nil {
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Catalogue.DeleteOffer(c, actor(who), id); err != nil {
 		return err
 	}
 	c.Status(http.StatusNoContent)
@@ -260,10 +276,11 @@ func (s *Server) deleteOffer(c *gin.Context) error {
 // etag is a resource version for If-Match: its update time in milliseconds.
 func etag(t time.Time) string { return `"` + strconv.FormatInt(t.UnixMilli(), 10) + `"` }
 
-// ifMatch reads an optional If-Match header made by etag.
+// ifMatch reads an optional If-Match header made by etag; "*" (any
+// current version) is the same as no header.
 func ifMatch(c *gin.Context) (time.Time, error) {
 	h := c.GetHeader("If-Match")
-	if h == "" {
+	if h == "" || h == "*" {
 		return time.Time{}, nil
 	}
 	ms, err := strconv.ParseInt(strings.Trim(h, `"`), 10, 64)

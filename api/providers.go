@@ -24,9 +24,9 @@ type ProviderInput struct {
 
 // QualiopiInput is a provider's quality certification on the wire.
 type QualiopiInput struct {
-	Certificate string `json:"certificate"`
-	Certifier   string `json:"certifier"`
-	ValidUntil  string `json:"valid_until"` // YYYY-MM-DD
+	Certificate string `json:"certificate,omitempty"`
+	Certifier   string `json:"certifier,omitempty"`
+	ValidUntil  string `json:"valid_until,omitempty"` // YYYY-MM-DD; omitted when not certified
 }
 
 // ProviderOutput is a provider as the API shows it.
@@ -115,7 +115,11 @@ func (s *Server) listProviders(c *gin.Context) error {
 }
 
 func (s *Server) getProvider(c *gin.Context) error {
-	p, err := s.Catalogue.Store().Provider(c, c.Param("id"))
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	p, err := s.Catalogue.Store().Provider(c, id)
 	if err != nil {
 		return err
 	}
@@ -152,6 +156,10 @@ func (s *Server) updateProvider(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	id, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
 	ifMatch, err := ifMatch(c)
 	if err != nil {
 		return err
@@ -160,7 +168,7 @@ func (s *Server) updateProvider(c *gin.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	p, err := in.domain(c.Param("id"))
+	p, err := in.domain(id)
 	if err != nil {
 		return err
 	}

@@ -37,7 +37,7 @@ func sessionOutput(s marketplace.Session) SessionOutput {
 }
 
 func (s *Server) listSessions(c *gin.Context) error {
-	o, err := s.visibleOffer(c, c.Param("id"))
+	o, err := s.visibleOffer(c)
 	if err != nil {
 		return err
 	}
@@ -58,6 +58,10 @@ func (s *Server) createSession(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	offerID, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
 	var in SessionInput
 	if err := decodeJSON(c, &in); err != nil {
 		return err
@@ -70,7 +74,7 @@ func (s *Server) createSession(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	ss, err := s.Catalogue.AddSession(c, actor(who), marketplace.Session{OfferID: c.Param("id"), Start: start, End: end, Seats: in.Seats})
+	ss, err := s.Catalogue.AddSession(c, actor(who), marketplace.Session{OfferID: offerID, Start: start, End: end, Seats: in.Seats})
 	if err != nil {
 		return err
 	}
@@ -84,7 +88,15 @@ func (s *Server) deleteSession(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.Catalogue.RemoveSession(c, actor(who), c.Param("id"), c.Param("session_id")); err != nil {
+	offerID, err := pathID(c, "id")
+	if err != nil {
+		return err
+	}
+	sessionID, err := pathID(c, "session_id")
+	if err != nil {
+		return err
+	}
+	if err := s.Catalogue.RemoveSession(c, actor(who), offerID, sessionID); err != nil {
 		return err
 	}
 	c.Status(http.StatusNoContent)

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	bbolt "go.etcd.io/bbolt"
+
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/secrets"
 	"github.com/parcours/parcours/store/bolt"
@@ -179,8 +181,19 @@ func writeAtomically(dest string, write func(io.Writer) (int64, error)) (int64, 
 }
 
 // verifyStoreFile opens a store file on a private copy and checks its
-// structure, without touching the file itself.
-func verifyStoreFile(path string) error {
+// structure, without touching the file itself. bbolt trusts its file: it
+// turns an empty one into a new, empty store, reads a truncated one past
+// its end (a fatal fault, not an error) and panics on some damaged pages.
+// So an empty file is refused, the size is checked against the pages the
+// metadata names before any other page is read, and panics become errors.
+func verifyStoreFile(path string) (err error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if info.Size() == 0 {
+		return errors.New("the file is empty")
+	}
 	dir, err := os.MkdirTemp("", "parcours-verify-*")
 	if err != nil {
 		return err
@@ -192,7 +205,16 @@ func verifyStoreFile(path string) error {
 	}
 	defer in.Close()
 	probe := filepath.Join(dir, "probe.db")
-	if _, err := writeAtomically(probe, func(w io.Writer) (int64, error) { return io.Copy(w, in) }); err != nil {
+	size, err := writeAtomically(probe, func(w io.Writer) (int64, error) { return io.Copy(w, in) })
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("the file is damaged: %v", v)
+		}
+	}()
+	if err := checkWhole(probe, size); err != nil {
 		return err
 	}
 	s, err := bolt.Open(probe, time.Second)
@@ -201,6 +223,22 @@ func verifyStoreFile(path string) error {
 	}
 	defer s.Close()
 	return s.Check()
+}
+
+// checkWhole reads only the metadata pages of a bbolt file and checks that
+// the file holds every page they name.
+func checkWhole(path string, size int64) error {
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.View(func(tx *bbolt.Tx) error {
+		if need := tx.Size(); size < need {
+			return fmt.Errorf("the file is truncated: %d bytes, where its pages take %d", size, need)
+		}
+		return nil
+	})
 }
 
 // cmdRestore replaces the embedded store with a backup. The service must be
