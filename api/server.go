@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -21,6 +22,8 @@ import (
 // Pages share the router's middleware (request IDs, logs, rate limits).
 type Pages interface {
 	Register(r gin.IRouter)
+	// NotFound answers a request for no known page with an HTML page.
+	NotFound(c *gin.Context)
 }
 
 // Backuper writes a consistent snapshot of the store while it runs.
@@ -83,7 +86,14 @@ func New(d Deps) (*Server, error) {
 	s.engine.HandleMethodNotAllowed = true
 	s.engine.ContextWithFallback = true
 	s.engine.Use(s.requestID, s.accessLog, s.recover, s.securityHeaders)
-	s.engine.NoRoute(func(c *gin.Context) { writeProblem(c, s.log, errNotFoundRoute) })
+	s.engine.NoRoute(func(c *gin.Context) {
+		// People reach unknown addresses from their browser: they get a page.
+		if s.Pages != nil && !isMachinePath(c.Request.URL.Path) {
+			s.Pages.NotFound(c)
+			return
+		}
+		writeProblem(c, s.log, errNotFoundRoute)
+	})
 	s.engine.NoMethod(func(c *gin.Context) { writeProblem(c, s.log, errMethod) })
 	s.routes()
 	return s, nil
@@ -135,6 +145,12 @@ func (s *Server) routes() {
 	if s.Pages != nil {
 		s.Pages.Register(r.Group("/", s.rateLimit))
 	}
+}
+
+// isMachinePath reports whether a path belongs to the API or the
+// operations endpoints rather than to the web pages.
+func isMachinePath(p string) bool {
+	return strings.HasPrefix(p, "/api/") || p == "/metrics" || p == "/healthz" || p == "/readyz"
 }
 
 func (s *Server) healthz(c *gin.Context) error {

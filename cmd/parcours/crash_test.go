@@ -365,7 +365,7 @@ func TestSIGKILLLosesNoAcknowledgedWrite(t *testing.T) {
 	// Bounded: at most 2,000 writes and 20 seconds.
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	const killAfter = 150
+	const killAfter = 500
 	enough := make(chan struct{})
 	load := &writeLoad{client: client, base: svc.base, token: token, providerID: providerID, max: 2000,
 		onAck: func(n int) {

@@ -34,6 +34,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	defer a.close()
 
+	start := time.Now()
+	if err := a.index.Build(ctx, a.store); err != nil {
+		return fmt.Errorf("building the search index: %w", err)
+	}
+	log.Info("search index built", "offers", a.index.Len(), "duration", time.Since(start))
+
+	// Loading the demo set after the build indexes it through the catalogue's observers.
 	if cfg.Demo.Enabled {
 		empty, err := a.storeEmpty(ctx)
 		if err != nil {
@@ -47,11 +54,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			log.Info("demo data loaded", "providers", len(cat.Providers), "offers", len(cat.Offers), "sessions", len(cat.Sessions), "duration", took)
 		}
 	}
-	start := time.Now()
-	if err := a.index.Build(ctx, a.store); err != nil {
-		return fmt.Errorf("building the search index: %w", err)
+	// Certifications may have lapsed while the service was down.
+	if n, err := a.catalogue.UnpublishLapsed(ctx); err != nil {
+		return err
+	} else if n > 0 {
+		log.Info("unpublished offers of providers without valid Qualiopi", "offers", n)
 	}
-	log.Info("search index built", "offers", a.index.Len(), "duration", time.Since(start))
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))

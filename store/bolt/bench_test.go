@@ -39,7 +39,7 @@ func BenchmarkStore(b *testing.B) {
 			}
 		}
 	})
-	b.Run("Offer/parallel", func(b *testing.B) {
+	b.Run("OfferParallel", func(b *testing.B) {
 		b.RunParallel(func(pb *testing.PB) {
 			r := rand.New(rand.NewPCG(rand.Uint64(), 2))
 			for pb.Next() {
