@@ -3,7 +3,8 @@ package marketplace
 // ValidSIRET reports whether s is a well-formed SIRET (establishment number):
 // 14 digits whose Luhn checksum holds. The establishments of La Poste (SIREN
 // 356000000) are numbered past what the Luhn key allows; INSEE checks them by
-// the sum of their digits being a multiple of 5 instead, and so does this.
+// the sum of their digits being a multiple of 5 instead (the head office,
+// 35600000000048, keeps a Luhn key), and so does this.
 func ValidSIRET(s string) bool {
 	if len(s) != 14 {
 		return false
@@ -18,7 +19,7 @@ func ValidSIRET(s string) bool {
 		for i := 0; i < len(s); i++ {
 			sum += int(s[i] - '0')
 		}
-		return sum%5 == 0
+		return sum%5 == 0 || luhn(s)
 	}
 	return luhn(s)
 }
