@@ -3,7 +3,6 @@ package api
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"math"
@@ -27,7 +26,6 @@ const (
 	ctxPrincipal = "principal"
 )
 
-func errorsJoin(errs ...error) error { return errors.Join(errs...) }
 
 // requestID takes a sane X-Request-ID from the client or makes one, and
 // echoes it in the response.

@@ -189,8 +189,9 @@ func (s *Server) getOffer(c *gin.Context) error {
 	return nil
 }
 
-// visibleOffer returns the offer of the path that the caller may see; an unpublished offer
-// is not found for anyone else, so that its existence does not leak.
+// visibleOffer returns the offer the path names if the caller may see it;
+// an unpublished offer is not found for anyone else, so that its existence
+// does not leak.
 func (s *Server) visibleOffer(c *gin.Context) (marketplace.Offer, error) {
 	id, err := pathID(c, "id")
 	if err != nil {

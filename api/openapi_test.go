@@ -23,6 +23,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/parcours/parcours/api"
+	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
 )
 
@@ -421,7 +422,8 @@ func TestOpenAPIConformance(t *testing.T) {
 	calls := []conformanceCall{
 		{name: "health", r: req{method: "GET", path: "/healthz"}, status: 200},
 		{name: "ready", r: req{method: "GET", path: "/readyz"}, status: 200},
-		{name: "metrics", r: req{method: "GET", path: "/metrics"}, status: 200},
+		{name: "metrics", r: req{method: "GET", path: "/metrics", token: admin}, status: 200},
+		{name: "metrics anonymous", r: req{method: "GET", path: "/metrics"}, status: 401, offDoc: true},
 		{name: "openapi", r: req{method: "GET", path: "/api/v1/openapi.json"}, status: 200},
 		{name: "me", r: req{method: "GET", path: "/api/v1/me", token: lyon}, status: 200},
 		{name: "me anonymous", r: req{method: "GET", path: "/api/v1/me"}, status: 401, offDoc: true},
@@ -532,5 +534,94 @@ func runConformance(t *testing.T, doc *openapi3.T, router routers.Router, e *tes
 				t.Errorf("the response does not match the document: %v\nbody: %.600s", err, rec.Body)
 			}
 		})
+	}
+}
+
+// TestOpenAPIBoundsMatchDomain keeps the limits and patterns the document
+// states equal to the ones the domain enforces.
+func TestOpenAPIBoundsMatchDomain(t *testing.T) {
+	doc := loadDoc(t)
+	schema := func(name string) *openapi3.Schema { return doc.Components.Schemas[name].Value }
+	prop := func(name, field string) *openapi3.Schema { return schema(name).Properties[field].Value }
+	param := func(name string) *openapi3.Schema { return doc.Components.Parameters[name].Value.Schema.Value }
+	num := func(f *float64) float64 {
+		if f == nil {
+			return -1
+		}
+		return *f
+	}
+	got := map[string]float64{
+		"price_cents max":   num(prop("OfferInput", "price_cents").Max),
+		"hours min":         num(prop("OfferInput", "hours").Min),
+		"hours max":         num(prop("OfferInput", "hours").Max),
+		"skills max":        float64(*prop("OfferInput", "skills").MaxItems),
+		"seats min":         num(prop("SessionInput", "seats").Min),
+		"seats max":         num(prop("SessionInput", "seats").Max),
+		"level max":         num(prop("CertificationInput", "level").Max),
+		"limit max":         num(param("limit").Max),
+		"limit default":     param("limit").Default.(float64),
+		"title max":         float64(*prop("OfferInput", "title").MaxLength),
+		"provider name max": float64(*prop("ProviderInput", "name").MaxLength),
+		"cursor max":        float64(*param("cursor").MaxLength),
+	}
+	want := map[string]float64{
+		"price_cents max":   marketplace.MaxPriceCents,
+		"hours min":         1,
+		"hours max":         marketplace.MaxHours,
+		"skills max":        marketplace.MaxSkills,
+		"seats min":         1,
+		"seats max":         marketplace.MaxSeats,
+		"level max":         8,
+		"limit max":         marketplace.MaxPageSize,
+		"limit default":     marketplace.DefaultPageSize,
+		"title max":         200,
+		"provider name max": 200,
+		"cursor max":        200,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("bounds (-domain +document):\n%s", diff)
+	}
+
+	// Canonical values the document's patterns accept are exactly those
+	// the domain accepts.
+	matches := func(s *openapi3.Schema, v string) bool { return s.VisitJSON(v) == nil }
+	siret, insee, cert := prop("ProviderInput", "siret"), prop("ProviderInput", "commune"), prop("CertificationInput", "code")
+	for _, c := range []struct {
+		kind, value string
+		domain      bool
+		schema      *openapi3.Schema
+	}{
+		{"SIRET", "90123456700013", true, siret},
+		{"SIRET", "9012345670001", false, siret},
+		{"SIRET", "9012345670001a", false, siret},
+		{"certification", "RNCP37674", true, cert},
+		{"certification", "RS5487", true, cert},
+		{"certification", "RNCP123456", true, cert},
+		{"certification", "RNCP1234567", false, cert},
+		{"certification", "RNCP", false, cert},
+		{"certification", "CQP1234", false, cert},
+		{"INSEE", "69123", true, insee},
+		{"INSEE", "2A004", true, insee},
+		{"INSEE", "97411", true, insee},
+		{"INSEE", "6912", false, insee},
+		{"INSEE", "2C004", false, insee},
+	} {
+		var domain bool
+		switch c.kind {
+		case "SIRET":
+			// The pattern checks the form; the Luhn key is the server's.
+			domain = len(c.value) == 14 && strings.Trim(c.value, "0123456789") == ""
+		case "certification":
+			_, code, ok := marketplace.ParseCertificationCode(c.value)
+			domain = ok && code == c.value
+		case "INSEE":
+			domain = geo.ValidINSEE(c.value)
+		}
+		if domain != c.domain {
+			t.Errorf("%s %q: the domain says %v, the test table %v", c.kind, c.value, domain, c.domain)
+		}
+		if doc := matches(c.schema, c.value); doc != domain {
+			t.Errorf("%s %q: the document's pattern says %v, the domain %v", c.kind, c.value, doc, domain)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"strings"
 	"time"
@@ -75,8 +76,11 @@ func New(d Deps) (*Server, error) {
 	if d.MaxBodyBytes == 0 {
 		d.MaxBodyBytes = 1 << 20
 	}
-	if d.RatePerSecond == 0 {
+	if d.RatePerSecond <= 0 {
 		d.RatePerSecond, d.RateBurst = 20, 60
+	}
+	if d.RateBurst < 1 {
+		d.RateBurst = max(1, int(math.Ceil(d.RatePerSecond)))
 	}
 	s := &Server{Deps: d, log: d.Log, engine: gin.New(), metrics: newMetrics(d.Registry)}
 	s.limiter = newLimiter(d.RatePerSecond, d.RateBurst, time.Now)
@@ -115,7 +119,16 @@ func (s *Server) routes() {
 	r := s.engine
 	r.GET("/healthz", s.handler(s.healthz))
 	r.GET("/readyz", s.handler(s.readyz))
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{})))
+	// Metrics reveal traffic and internals: only operators (an admin token,
+	// e.g. a long-lived one minted for the Prometheus scraper) may read them.
+	metrics := gin.WrapH(promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}))
+	r.GET("/metrics", s.authenticate, s.handler(func(c *gin.Context) error {
+		if _, err := requireRole(c, auth.Admin); err != nil {
+			return err
+		}
+		metrics(c)
+		return nil
+	}))
 
 	v1 := r.Group("/api/v1", s.authenticate, s.rateLimit, s.limitBody)
 	v1.GET("/openapi.json", s.openapi)
@@ -163,7 +176,10 @@ func (s *Server) readyz(c *gin.Context) error {
 		ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
 		defer cancel()
 		if err := s.Ready(ctx); err != nil {
-			return errorsJoin(errUnavailable, err)
+			// The cause stays in the logs: it may name internals.
+			s.log.WarnContext(ctx, "not ready", "err", err)
+			c.Header("Retry-After", "5")
+			return errUnavailable
 		}
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})

@@ -102,27 +102,38 @@ func BenchmarkHTTP(b *testing.B) {
 }
 
 // loadDemoDir loads the demo set into a data directory as serve does on
-// first start, and returns the IDs of its published offers.
+// first start, and returns the IDs of the offers it will serve: those
+// published once lapsed certifications are taken into account.
 func loadDemoDir(b *testing.B, dir string) []string {
 	b.Helper()
+	ctx := context.Background()
 	cfg := config.Default()
 	cfg.DataDir = dir
-	a, err := openApp(context.Background(), cfg, slog.New(slog.DiscardHandler))
+	a, err := openApp(ctx, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer a.close()
-	cat, _, err := a.loadDemo(context.Background())
-	if err != nil {
+	if _, _, err := a.loadDemo(ctx); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := a.catalogue.UnpublishLapsed(ctx); err != nil {
 		b.Fatal(err)
 	}
 	var ids []string
-	for _, o := range cat.Offers {
-		if o.Status == marketplace.Published {
+	for pg := (marketplace.Page{Limit: marketplace.MaxPageSize}); ; {
+		offers, next, err := a.store.Offers(ctx, marketplace.OfferFilter{Status: marketplace.Published}, pg)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, o := range offers {
 			ids = append(ids, o.ID)
 		}
+		if next == "" {
+			return ids
+		}
+		pg.After = next
 	}
-	return ids
 }
 
 // serveInProcess runs `parcours serve` on dir with demo mode off and the

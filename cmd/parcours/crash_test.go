@@ -412,6 +412,7 @@ func TestSIGKILLLosesNoAcknowledgedWrite(t *testing.T) {
 	svc.stop()
 
 	offers := checkStoreFile(t, filepath.Join(dir, "parcours.db"))
+	t.Logf("the store holds %d offers: %d of the requests in flight were written", len(offers), len(offers)-len(acked))
 	// Requests in flight at the kill may or may not have been written;
 	// nothing else may appear.
 	if n := int64(len(offers)); n < int64(len(acked)) || n > sent {
