@@ -26,7 +26,6 @@ const (
 	ctxPrincipal = "principal"
 )
 
-
 // requestID takes a sane X-Request-ID from the client or makes one, and
 // echoes it in the response.
 func (s *Server) requestID(c *gin.Context) {
