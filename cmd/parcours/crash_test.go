@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"os/exec"
@@ -379,7 +380,9 @@ func TestSIGKILLLosesNoAcknowledgedWrite(t *testing.T) {
 	case <-ctx.Done():
 	}
 	// Kill while requests are in flight, which they nearly always are
-	// with eight writers; wait a little for one if not.
+	// with eight writers, at a random point of their handling; wait a
+	// little for one if none is.
+	time.Sleep(time.Duration(rand.IntN(5000)) * time.Microsecond)
 	for deadline := time.Now().Add(time.Second); load.inflight.Load() == 0 && time.Now().Before(deadline); {
 		time.Sleep(100 * time.Microsecond)
 	}
