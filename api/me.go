@@ -34,6 +34,11 @@ func (s *Server) backup(c *gin.Context) error {
 	c.Header("Content-Type", "application/octet-stream")
 	c.Header("Content-Disposition", `attachment; filename="parcours-backup.db"`)
 	c.Header("Cache-Control", "no-store")
+	// A large store takes longer to send than server.write_timeout allows
+	// ordinary responses; the admin asked for it, so lift the deadline.
+	if err := http.NewResponseController(c.Writer).SetWriteDeadline(time.Time{}); err != nil {
+		s.log.WarnContext(c, "backup: cannot lift the write deadline", "err", err)
+	}
 	c.Status(http.StatusOK)
 	n, err := s.Backup.Backup(c.Writer)
 	if err != nil {

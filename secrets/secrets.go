@@ -49,8 +49,10 @@ func Load(dataDir string) (*Secrets, error) {
 	return &s, nil
 }
 
-// loadOrCreate reads a base64 key of n bytes, or creates it. Creation uses
-// O_EXCL so that two processes starting at once agree on one key.
+// loadOrCreate reads a base64 key of n bytes, or creates it. A new key is
+// written whole to a temporary file, synced, then linked into place: a
+// crash never leaves a partial key, and of two processes starting at once
+// the second to link fails and reads the first one's key.
 func loadOrCreate(path string, n int) ([]byte, error) {
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -58,17 +60,10 @@ func loadOrCreate(path string, n int) ([]byte, error) {
 		if _, err := rand.Read(key); err != nil {
 			return nil, err
 		}
-		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-		if errors.Is(err, fs.ErrExist) {
+		if err := writeNew(path, []byte(base64.StdEncoding.EncodeToString(key)+"\n")); errors.Is(err, fs.ErrExist) {
 			return loadOrCreate(path, n)
-		}
-		if err != nil {
+		} else if err != nil {
 			return nil, fmt.Errorf("creating key %s: %w", filepath.Base(path), err)
-		}
-		_, werr := f.WriteString(base64.StdEncoding.EncodeToString(key) + "\n")
-		serr := f.Sync()
-		if err := errors.Join(werr, serr, f.Close()); err != nil {
-			return nil, fmt.Errorf("writing key %s: %w", filepath.Base(path), err)
 		}
 		return key, nil
 	}
@@ -83,4 +78,28 @@ func loadOrCreate(path string, n int) ([]byte, error) {
 		return nil, fmt.Errorf("key %s is corrupt: want %d base64-encoded bytes", filepath.Base(path), n)
 	}
 	return key, nil
+}
+
+// writeNew creates path with data and mode 0600, failing with fs.ErrExist
+// if it already exists; the file appears complete or not at all.
+func writeNew(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".key-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	_, werr := tmp.Write(data)
+	serr := tmp.Sync()
+	if err := errors.Join(werr, serr, tmp.Close(), os.Chmod(tmp.Name(), 0o600)); err != nil {
+		return err
+	}
+	if err := os.Link(tmp.Name(), path); err != nil {
+		return err
+	}
+	dir, err := os.Open(filepath.Dir(path))
+	if err != nil {
+		return err
+	}
+	defer dir.Close()
+	return dir.Sync()
 }

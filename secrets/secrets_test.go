@@ -61,3 +61,33 @@ func TestLoadRefusesLooseOrCorruptKeys(t *testing.T) {
 		t.Error("Load accepted a corrupt key")
 	}
 }
+
+func TestConcurrentFirstStartsAgree(t *testing.T) {
+	dir := t.TempDir()
+	const n = 8
+	keys := make(chan *Secrets, n)
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			s, err := Load(dir)
+			keys <- s
+			errs <- err
+		}()
+	}
+	var first *Secrets
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		s := <-keys
+		if first == nil {
+			first = s
+		} else if !first.TokenKey.Equal(s.TokenKey) || !bytes.Equal(first.NIRKey, s.NIRKey) {
+			t.Fatal("processes starting at once got different keys")
+		}
+	}
+	left, _ := filepath.Glob(filepath.Join(dir, Dir, ".key-*"))
+	if len(left) != 0 {
+		t.Errorf("temporary files left behind: %v", left)
+	}
+}

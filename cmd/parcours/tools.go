@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	bbolt "go.etcd.io/bbolt"
-
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/secrets"
 	"github.com/parcours/parcours/store/bolt"
@@ -108,7 +106,7 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	via := "file"
 	n, err := writeAtomically(dest, func(w io.Writer) (int64, error) {
-		s, err := bolt.Open(filepath.Join(cfg.DataDir, cfg.Store.Bolt.File), 200*time.Millisecond)
+		s, err := bolt.OpenReadOnly(filepath.Join(cfg.DataDir, cfg.Store.Bolt.File), 200*time.Millisecond)
 		if errors.Is(err, bolt.ErrLocked) {
 			via = "running service"
 			return backupFromService(ctx, cfg.Server.Addr, cfg.DataDir, cfg.Auth.Issuer, w)
@@ -122,7 +120,7 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	if err := verifyStoreFile(dest); err != nil {
+	if err := bolt.Verify(dest); err != nil {
 		os.Remove(dest)
 		return fmt.Errorf("the backup does not verify, removed it: %w", err)
 	}
@@ -174,71 +172,19 @@ func writeAtomically(dest string, write func(io.Writer) (int64, error)) (int64, 
 	if err == nil {
 		err = os.Chmod(tmp.Name(), 0o600)
 	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), dest)
+	}
 	if err != nil {
 		return n, err
 	}
-	return n, os.Rename(tmp.Name(), dest)
-}
-
-// verifyStoreFile opens a store file on a private copy and checks its
-// structure, without touching the file itself. bbolt trusts its file: it
-// turns an empty one into a new, empty store, reads a truncated one past
-// its end (a fatal fault, not an error) and panics on some damaged pages.
-// So an empty file is refused, the size is checked against the pages the
-// metadata names before any other page is read, and panics become errors.
-func verifyStoreFile(path string) (err error) {
-	info, err := os.Stat(path)
+	// The rename itself must reach the disk before we say it is done.
+	dir, err := os.Open(filepath.Dir(dest))
 	if err != nil {
-		return err
+		return n, err
 	}
-	if info.Size() == 0 {
-		return errors.New("the file is empty")
-	}
-	dir, err := os.MkdirTemp("", "parcours-verify-*")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	in, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	probe := filepath.Join(dir, "probe.db")
-	size, err := writeAtomically(probe, func(w io.Writer) (int64, error) { return io.Copy(w, in) })
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if v := recover(); v != nil {
-			err = fmt.Errorf("the file is damaged: %v", v)
-		}
-	}()
-	if err := checkWhole(probe, size); err != nil {
-		return err
-	}
-	s, err := bolt.Open(probe, time.Second)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	return s.Check()
-}
-
-// checkWhole reads only the metadata pages of a bbolt file and checks that
-// the file holds every page they name.
-func checkWhole(path string, size int64) error {
-	db, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true, Timeout: time.Second})
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	return db.View(func(tx *bbolt.Tx) error {
-		if need := tx.Size(); size < need {
-			return fmt.Errorf("the file is truncated: %d bytes, where its pages take %d", size, need)
-		}
-		return nil
-	})
+	defer dir.Close()
+	return n, dir.Sync()
 }
 
 // cmdRestore replaces the embedded store with a backup. The service must be
@@ -260,7 +206,7 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if cfg.Store.Driver != "bolt" {
 		return fmt.Errorf("restore replaces the embedded store; with store.driver %q use the database's own tools", cfg.Store.Driver)
 	}
-	if err := verifyStoreFile(src); err != nil {
+	if err := bolt.Verify(src); err != nil {
 		return fmt.Errorf("%s is not a valid Parcours store: %w", src, err)
 	}
 	target := filepath.Join(cfg.DataDir, cfg.Store.Bolt.File)

@@ -73,6 +73,78 @@ func Open(path string, timeout time.Duration) (*Store, error) {
 	return s, nil
 }
 
+// OpenReadOnly opens an existing store file for reading only, sharing it
+// with other readers; it never writes to the file.
+func OpenReadOnly(path string, timeout time.Duration) (*Store, error) {
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: timeout, ReadOnly: true})
+	if errors.Is(err, bberrors.ErrTimeout) {
+		return nil, fmt.Errorf("opening %s: %w", filepath.Base(path), ErrLocked)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", filepath.Base(path), err)
+	}
+	s := &Store{db: db}
+	if err := s.checkSchema(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Verify checks that the file at path is a whole, sound store, without
+// changing it: not empty (bbolt would make an empty file a new store), not
+// truncated (every page its metadata names is in the file), with a
+// consistent page structure and this program's buckets. A damaged file
+// that makes bbolt panic is reported as an error.
+func Verify(path string) (err error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	if info.Size() == 0 {
+		return errors.New("the file is empty")
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("the file is damaged: %v", v)
+		}
+	}()
+	db, err := bbolt.Open(path, 0o600, &bbolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return db.View(func(tx *bbolt.Tx) error {
+		if need := tx.Size(); info.Size() < need {
+			return fmt.Errorf("the file is truncated: %d bytes, where its pages take %d", info.Size(), need)
+		}
+		for err := range tx.Check() {
+			return err
+		}
+		for _, name := range allBuckets {
+			if tx.Bucket(name) == nil {
+				return fmt.Errorf("the file has no %s bucket: it is not a Parcours store", name)
+			}
+		}
+		return nil
+	})
+}
+
+// checkSchema refuses a file written by a newer version of the program.
+func (s *Store) checkSchema() error {
+	return s.db.View(func(tx *bbolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		if meta == nil {
+			return errors.New("the file is not a Parcours store: no meta bucket")
+		}
+		var n int
+		if v := meta.Get([]byte("schema")); v == nil || json.Unmarshal(v, &n) != nil || n > schemaVersion {
+			return fmt.Errorf("the store file has schema version %s, this program knows up to %d", v, schemaVersion)
+		}
+		return nil
+	})
+}
+
 func (s *Store) init() error {
 	return s.db.Update(func(tx *bbolt.Tx) error {
 		for _, name := range allBuckets {
