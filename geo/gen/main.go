@@ -71,9 +71,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
 
-	"golang.org/x/text/unicode/norm"
+	textfold "github.com/parcours/parcours/fold"
 )
 
 // The package versions the embedded data is built from.
@@ -526,37 +525,8 @@ func cmpFloat(a, b float64) int {
 	return 0
 }
 
-// fold lower-cases s, strips its accents, spells œ and æ out and turns every
-// run of characters other than letters and digits into one space, trimmed
-// at both ends: "Saint-Étienne" and " saint  etienne" fold alike. It is the
-// same folding as package geo's.
-func fold(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	gap := false // a separator was seen since the last word rune
-	for _, r := range norm.NFD.String(s) {
-		if unicode.Is(unicode.Mn, r) {
-			continue
-		}
-		if !unicode.IsLetter(r) && !unicode.IsDigit(r) {
-			gap = true
-			continue
-		}
-		if gap && b.Len() > 0 {
-			b.WriteByte(' ')
-		}
-		gap = false
-		switch r {
-		case 'œ', 'Œ':
-			b.WriteString("oe")
-		case 'æ', 'Æ':
-			b.WriteString("ae")
-		default:
-			b.WriteRune(unicode.ToLower(r))
-		}
-	}
-	return b.String()
-}
+// fold is the matching form of a name, the same as package geo uses.
+func fold(s string) string { return textfold.String(s) }
 
 // cleanFields reports an error if a field is empty or would break a TSV line.
 func cleanFields(fields ...string) error {
