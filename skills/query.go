@@ -1,0 +1,442 @@
+package skills
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+
+	"github.com/parcours/parcours/fold"
+	"github.com/parcours/parcours/marketplace"
+)
+
+// maxBroaderDepth is how far below a required skill a held skill still
+// covers it: holding "Java" covers "programming languages" two levels up.
+const maxBroaderDepth = 3
+
+// Skill implements Graph.
+func (g *Embedded) Skill(_ context.Context, id string) (Skill, error) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	s, ok := g.skills[id]
+	if !ok {
+		return Skill{}, fmt.Errorf("skill %s: %w", id, ErrNotFound)
+	}
+	return *s, nil
+}
+
+// SkillsByLabel implements Graph.
+func (g *Embedded) SkillsByLabel(_ context.Context, label string) ([]Skill, error) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	var out []Skill
+	for _, id := range g.byLabel[fold.String(label)] {
+		out = append(out, *g.skills[id])
+	}
+	slices.SortFunc(out, func(a, b Skill) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// requirements returns the known skills a node requires, essential first
+// then by label then ID; g.mu is held.
+func (g *Embedded) requirements(from string) []Requirement {
+	var out []Requirement
+	for _, e := range g.out[Requires][from] {
+		if s, ok := g.skills[e.To]; ok {
+			out = append(out, Requirement{Skill: *s, Essential: e.Essential})
+		}
+	}
+	sortRequirements(out)
+	return out
+}
+
+func sortRequirements(r []Requirement) {
+	slices.SortFunc(r, func(a, b Requirement) int {
+		if a.Essential != b.Essential {
+			if a.Essential {
+				return -1
+			}
+			return 1
+		}
+		return cmp.Or(cmp.Compare(a.Skill.Label, b.Skill.Label), cmp.Compare(a.Skill.ID, b.Skill.ID))
+	})
+}
+
+// Occupation implements Graph.
+func (g *Embedded) Occupation(_ context.Context, id string) (OccupationView, error) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	o, ok := g.occs[id]
+	if !ok {
+		return OccupationView{}, fmt.Errorf("occupation %s: %w", id, ErrNotFound)
+	}
+	v := OccupationView{Occupation: *o, Requires: g.requirements(id)}
+	for _, e := range g.in[Prepares][id] {
+		if c, ok := g.certs[e.From]; ok {
+			v.Certifications = append(v.Certifications, *c)
+		}
+	}
+	slices.SortFunc(v.Certifications, func(a, b Certification) int { return cmp.Compare(a.Code, b.Code) })
+	return v, nil
+}
+
+// Neighbours implements Graph.
+func (g *Embedded) Neighbours(_ context.Context, id string) ([]Neighbour, error) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	if _, ok := g.skills[id]; !ok {
+		return nil, fmt.Errorf("skill %s: %w", id, ErrNotFound)
+	}
+	seen := map[string]bool{}
+	var out []Neighbour
+	add := func(other, rel string) {
+		s, ok := g.skills[other]
+		if !ok || seen[rel+"\x00"+other] {
+			return
+		}
+		seen[rel+"\x00"+other] = true
+		out = append(out, Neighbour{Skill: *s, Relation: rel})
+	}
+	for _, e := range g.out[Broader][id] {
+		add(e.To, "broader")
+	}
+	for _, e := range g.in[Broader][id] {
+		add(e.From, "narrower")
+	}
+	for _, e := range g.out[Related][id] {
+		add(e.To, "related")
+	}
+	for _, e := range g.in[Related][id] {
+		add(e.From, "related")
+	}
+	SortNeighbours(out)
+	return out, nil
+}
+
+var relationOrder = map[string]int{"broader": 0, "narrower": 1, "related": 2}
+
+// SortNeighbours puts neighbours in the order Graph.Neighbours documents.
+func SortNeighbours(n []Neighbour) {
+	slices.SortFunc(n, func(a, b Neighbour) int {
+		return cmp.Or(cmp.Compare(relationOrder[a.Relation], relationOrder[b.Relation]),
+			cmp.Compare(a.Skill.Label, b.Skill.Label), cmp.Compare(a.Skill.ID, b.Skill.ID))
+	})
+}
+
+// NearOccupations implements Graph.
+func (g *Embedded) NearOccupations(_ context.Context, id string, limit int) ([]Near, error) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	if _, ok := g.occs[id]; !ok {
+		return nil, fmt.Errorf("occupation %s: %w", id, ErrNotFound)
+	}
+	mine := g.knownRequired(id)
+	shared := map[string]int{}
+	for _, e := range g.out[Requires][id] {
+		if _, ok := g.skills[e.To]; !ok {
+			continue
+		}
+		for _, back := range g.in[Requires][e.To] {
+			if back.From != id {
+				if _, ok := g.occs[back.From]; ok {
+					shared[back.From]++
+				}
+			}
+		}
+	}
+	out := make([]Near, 0, len(shared))
+	for other, n := range shared {
+		union := mine + g.knownRequired(other) - n
+		out = append(out, Near{Occupation: *g.occs[other], Shared: n, Similarity: round3(float64(n) / float64(union))})
+	}
+	SortNear(out)
+	return out[:min(len(out), Limit(limit))], nil
+}
+
+// SortNear puts near occupations in the order Graph.NearOccupations documents.
+func SortNear(n []Near) {
+	slices.SortFunc(n, func(a, b Near) int {
+		return cmp.Or(cmp.Compare(b.Similarity, a.Similarity), cmp.Compare(b.Shared, a.Shared),
+			cmp.Compare(a.Occupation.Label, b.Occupation.Label), cmp.Compare(a.Occupation.ID, b.Occupation.ID))
+	})
+}
+
+// round3 rounds a similarity to three decimals, so that backends computing
+// it in another order agree.
+func round3(x float64) float64 {
+	f, _ := strconv.ParseFloat(strconv.FormatFloat(x, 'f', 3, 64), 64)
+	return f
+}
+
+func (g *Embedded) knownRequired(id string) int {
+	n := 0
+	for _, e := range g.out[Requires][id] {
+		if _, ok := g.skills[e.To]; ok {
+			n++
+		}
+	}
+	return n
+}
+
+// PersonSkills implements Graph.
+func (g *Embedded) PersonSkills(_ context.Context, person string) ([]Held, error) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return g.held(person), nil
+}
+
+func (g *Embedded) held(person string) []Held {
+	var out []Held
+	for _, e := range g.out[HasSkill][person] {
+		if s, ok := g.skills[e.To]; ok {
+			out = append(out, Held{Skill: *s, Level: e.Level, Evidence: e.Evidence})
+		}
+	}
+	SortHeld(out)
+	return out
+}
+
+// SortHeld orders held skills by label then ID.
+func SortHeld(h []Held) {
+	slices.SortFunc(h, func(a, b Held) int {
+		return cmp.Or(cmp.Compare(a.Skill.Label, b.Skill.Label), cmp.Compare(a.Skill.ID, b.Skill.ID))
+	})
+}
+
+// SetDeclaredSkills implements Graph.
+func (g *Embedded) SetDeclaredSkills(ctx context.Context, person string, skills []Held) error {
+	if person == "" {
+		return fmt.Errorf("person: %w", ErrInvalid)
+	}
+	g.mu.RLock()
+	var v marketplace.ValidationError
+	var b Batch
+	want := map[string]bool{}
+	attested := map[string]bool{}
+	for _, e := range g.out[HasSkill][person] {
+		if e.Evidence == Attested {
+			attested[e.To] = true
+		}
+	}
+	for i, h := range skills {
+		if _, ok := g.skills[h.Skill.ID]; !ok {
+			v.Add(fmt.Sprintf("skills[%d].id", i), "no skill %q in the referential", h.Skill.ID)
+			continue
+		}
+		if h.Level < 1 || h.Level > MaxLevel {
+			v.Add(fmt.Sprintf("skills[%d].level", i), "must be 1 to %d", MaxLevel)
+			continue
+		}
+		if want[h.Skill.ID] {
+			v.Add(fmt.Sprintf("skills[%d].id", i), "skill %q is listed twice", h.Skill.ID)
+			continue
+		}
+		want[h.Skill.ID] = true
+		if !attested[h.Skill.ID] {
+			b.Edges = append(b.Edges, Edge{Rel: HasSkill, From: person, To: h.Skill.ID, Level: h.Level, Evidence: Declared})
+		}
+	}
+	for _, e := range g.out[HasSkill][person] {
+		if e.Evidence == Declared && !want[e.To] {
+			b.DeleteEdges = append(b.DeleteEdges, *e)
+		}
+	}
+	g.mu.RUnlock()
+	if err := v.Err(); err != nil {
+		return err
+	}
+	_, err := g.Apply(ctx, b)
+	return err
+}
+
+// cover is what a person's skills cover: a required skill ID maps to the
+// held skill that covers it, attested before declared.
+type cover map[string]*Edge
+
+func (g *Embedded) coverage(person string) cover {
+	c := cover{}
+	for _, e := range g.out[HasSkill][person] {
+		if _, ok := g.skills[e.To]; !ok {
+			continue
+		}
+		frontier := []string{e.To}
+		for depth := 0; depth <= maxBroaderDepth && len(frontier) > 0; depth++ {
+			var next []string
+			for _, s := range frontier {
+				if old, ok := c[s]; !ok || better(e, old) {
+					c[s] = e
+				}
+				for _, up := range g.out[Broader][s] {
+					next = append(next, up.To)
+				}
+			}
+			frontier = next
+		}
+	}
+	return c
+}
+
+// better tells whether held edge a covers a requirement better than b:
+// attested evidence first; ties go to the smaller skill ID, so that every
+// backend names the same covering skill.
+func better(a, b *Edge) bool {
+	if a.Evidence != b.Evidence {
+		return a.Evidence == Attested
+	}
+	return a.To < b.To
+}
+
+// Gap implements Graph.
+func (g *Embedded) Gap(_ context.Context, person string, t Target) (Gap, error) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	gap := Gap{Target: t}
+	var from string
+	switch {
+	case t.Occupation != "" && t.JobOffer == "":
+		o, ok := g.occs[t.Occupation]
+		if !ok {
+			return Gap{}, fmt.Errorf("occupation %s: %w", t.Occupation, ErrNotFound)
+		}
+		from, gap.Label = o.ID, o.Label
+	case t.JobOffer != "" && t.Occupation == "":
+		j, ok := g.jobs[t.JobOffer]
+		if !ok {
+			return Gap{}, fmt.Errorf("job offer %s: %w", t.JobOffer, ErrNotFound)
+		}
+		from, gap.Label = j.ID, j.Title
+	default:
+		var v marketplace.ValidationError
+		v.Add("occupation", "give exactly one of occupation and job_offer")
+		return Gap{}, &v
+	}
+	c := g.coverage(person)
+	for _, r := range g.requirements(from) {
+		if e, ok := c[r.Skill.ID]; ok {
+			gap.Covered = append(gap.Covered, Covered{Requirement: r, By: e.To, Evidence: e.Evidence})
+		} else {
+			gap.Missing = append(gap.Missing, r)
+		}
+	}
+	gap.Required = len(gap.Covered) + len(gap.Missing)
+	return gap, nil
+}
+
+// Trainings implements Graph.
+func (g *Embedded) Trainings(_ context.Context, need []Requirement, q TrainingQuery) ([]Training, error) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	weight := map[string]int{}
+	for _, r := range need {
+		w := 1
+		if r.Essential {
+			w = 2
+		}
+		weight[r.Skill.ID] = max(weight[r.Skill.ID], w)
+	}
+	type certScore struct {
+		code    string
+		score   int
+		teaches []string
+	}
+	scores := map[string]*certScore{}
+	for id, w := range weight {
+		for _, e := range g.in[Teaches][id] {
+			if len(g.byCert[e.From]) == 0 {
+				continue
+			}
+			cs := scores[e.From]
+			if cs == nil {
+				cs = &certScore{code: e.From}
+				scores[e.From] = cs
+			}
+			cs.score += w
+			cs.teaches = append(cs.teaches, id)
+		}
+	}
+	ranked := make([]*certScore, 0, len(scores))
+	for _, cs := range scores {
+		slices.Sort(cs.teaches)
+		ranked = append(ranked, cs)
+	}
+	slices.SortFunc(ranked, func(a, b *certScore) int { return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(a.code, b.code)) })
+	limit := q.limit()
+	var out []Training
+	// Certifications of equal coverage are merged: their offers, each list
+	// already by price, hours and ID, interleave in that order.
+	for i := 0; i < len(ranked) && len(out) < limit; {
+		j := i
+		for j < len(ranked) && ranked[j].score == ranked[i].score {
+			j++
+		}
+		tier := ranked[i:j]
+		pos := make([]int, len(tier))
+		for len(out) < limit {
+			best := -1
+			for k, cs := range tier {
+				l := g.byCert[cs.code]
+				for pos[k] < len(l) && q.Region != "" && l[pos[k]].Region != q.Region {
+					pos[k]++
+				}
+				if pos[k] < len(l) && (best < 0 || compareOffers(l[pos[k]], g.byCert[tier[best].code][pos[best]]) < 0) {
+					best = k
+				}
+			}
+			if best < 0 {
+				break
+			}
+			cs := tier[best]
+			out = append(out, Training{Offer: *g.byCert[cs.code][pos[best]], Teaches: cs.teaches, Coverage: cs.score})
+			pos[best]++
+		}
+		i = j
+	}
+	return out, nil
+}
+
+// Passerelles implements Graph.
+func (g *Embedded) Passerelles(_ context.Context, person string, limit int) ([]Passerelle, error) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	c := g.coverage(person)
+	var out []Passerelle
+	for id, o := range g.occs {
+		p := Passerelle{Occupation: *o}
+		for _, e := range g.out[Requires][id] {
+			if _, ok := g.skills[e.To]; !ok {
+				continue
+			}
+			p.Required++
+			if _, ok := c[e.To]; ok {
+				p.Covered++
+			} else {
+				p.Missing++
+				if e.Essential {
+					p.MissingEssential++
+				}
+			}
+		}
+		if p.Required > 0 && p.Covered > 0 {
+			out = append(out, p)
+		}
+	}
+	SortPasserelles(out)
+	return out[:min(len(out), Limit(limit))], nil
+}
+
+// SortPasserelles puts passerelles in the order Graph.Passerelles documents.
+func SortPasserelles(p []Passerelle) {
+	slices.SortFunc(p, func(a, b Passerelle) int {
+		return cmp.Or(cmp.Compare(a.MissingEssential, b.MissingEssential), cmp.Compare(a.Missing, b.Missing),
+			cmp.Compare(b.Covered, a.Covered), cmp.Compare(a.Occupation.Label, b.Occupation.Label), cmp.Compare(a.Occupation.ID, b.Occupation.ID))
+	})
+}
+
+// Counts implements Graph.
+func (g *Embedded) Counts(context.Context) (Counts, error) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return Counts{Skills: len(g.skills), Occupations: len(g.occs), Certifications: len(g.certs), JobOffers: len(g.jobs),
+		Offers: len(g.offers), Edges: len(g.edges), Outcomes: len(g.outcome), Hiring: len(g.hiring)}, nil
+}
