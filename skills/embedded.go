@@ -71,6 +71,11 @@ func normalise(b *Batch) {
 			b.Skills[i].AltLabels = nil
 		}
 	}
+	for i := range b.Occupations {
+		if len(b.Occupations[i].AltLabels) == 0 {
+			b.Occupations[i].AltLabels = nil
+		}
+	}
 	for i := range b.Certifications {
 		c := &b.Certifications[i]
 		if len(c.Formacodes) == 0 {
@@ -122,7 +127,7 @@ func (g *Embedded) diff(b Batch) (Batch, Stats) {
 		}
 	}
 	for _, o := range b.Occupations {
-		if old, ok := g.occs[o.ID]; count(ok && *old == o) {
+		if old, ok := g.occs[o.ID]; count(ok && reflect.DeepEqual(*old, o)) {
 			out.Occupations = append(out.Occupations, o)
 		}
 	}

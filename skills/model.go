@@ -29,9 +29,10 @@ type Skill struct {
 // Occupation is a trade (métier). ROME occupations have their ROME code as
 // ID ("M1805"); ESCO occupations "esco:<uuid>".
 type Occupation struct {
-	ID     string
-	Label  string
-	Domain string // ROME professional domain ("M18") or ESCO ISCO group
+	ID        string
+	Label     string
+	Domain    string   // ROME professional domain ("M18") or ESCO ISCO group
+	AltLabels []string // job titles (ROME appellations, ESCO altLabels), sorted
 }
 
 // Certification is an RNCP or RS certification, as the France Compétences

@@ -440,3 +440,17 @@ func (g *Embedded) Counts(context.Context) (Counts, error) {
 	return Counts{Skills: len(g.skills), Occupations: len(g.occs), Certifications: len(g.certs), JobOffers: len(g.jobs),
 		Offers: len(g.offers), Edges: len(g.edges), Outcomes: len(g.outcome), Hiring: len(g.hiring)}, nil
 }
+
+// TaughtBy lists the skills a certification teaches, by label.
+func (g *Embedded) TaughtBy(_ context.Context, code string) ([]Skill, error) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	var out []Skill
+	for _, e := range g.out[Teaches][code] {
+		if s, ok := g.skills[e.To]; ok {
+			out = append(out, *s)
+		}
+	}
+	slices.SortFunc(out, func(a, b Skill) int { return cmp.Or(cmp.Compare(a.Label, b.Label), cmp.Compare(a.ID, b.ID)) })
+	return out, nil
+}
