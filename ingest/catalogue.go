@@ -34,7 +34,9 @@ const (
 var idSpace = uuid.MustParse("6f0c1d2e-9a57-4c1b-8f4e-5d3b2a190c77")
 
 // ProviderID is the ID an import gives the provider of a SIRET.
-func ProviderID(siret string) string { return uuid.NewSHA1(idSpace, []byte("provider:"+siret)).String() }
+func ProviderID(siret string) string {
+	return uuid.NewSHA1(idSpace, []byte("provider:"+siret)).String()
+}
 
 // OfferID is the ID an import gives a catalogue row: one training
 // (numero_formation) of one provider (SIRET) in one department, since the
