@@ -277,6 +277,9 @@ func (im *catalogueImport) row(ctx context.Context, j *job) error {
 		return err
 	}
 	o.Department, o.Region, o.Lat, o.Lon, _ = placeOf(im.places, commune)
+	if err := j.once(o.ID); err != nil {
+		return err
+	}
 	if writeProvider {
 		im.batch.Providers = append(im.batch.Providers, p)
 		im.providers[siret] = p

@@ -38,6 +38,9 @@ func ImportROME(ctx context.Context, g skills.Graph, sources []Source, opts Opti
 			if label == "" {
 				return j.bad("%s is empty", labelCol)
 			}
+			if err := j.once(code); err != nil {
+				return err
+			}
 			k := kind
 			if t := cmp.Or(j.t.get("libelle_type_competence"), j.t.get("type_competence")); t != "" {
 				k = strings.ToLower(t)
@@ -55,6 +58,9 @@ func ImportROME(ctx context.Context, g skills.Graph, sources []Source, opts Opti
 				}
 				if label == "" {
 					return j.bad("libelle_rome is empty")
+				}
+				if err := j.once(code); err != nil {
+					return err
 				}
 				occs[code] = &skills.Occupation{ID: code, Label: label, Domain: code[:3]}
 				return nil
@@ -88,6 +94,9 @@ func ImportROME(ctx context.Context, g skills.Graph, sources []Source, opts Opti
 				essential := true
 				if j.t.has("coeur_metier") {
 					essential = truthy(j.t.get("coeur_metier")) || strings.EqualFold(j.t.get("coeur_metier"), "principale")
+				}
+				if err := j.once(code + " " + ogr); err != nil {
+					return err
 				}
 				j.batch.Edges = append(j.batch.Edges, skills.Edge{Rel: skills.Requires, From: code, To: "rome:" + ogr, Essential: essential})
 				return nil
@@ -189,6 +198,9 @@ func ImportRNCP(ctx context.Context, g skills.Graph, sources []Source, opts Opti
 					}
 					level = n
 				}
+				if err := j.once(code); err != nil {
+					return err
+				}
 				active := true
 				if j.t.has("actif") {
 					active = truthy(j.t.get("actif"))
@@ -232,6 +244,9 @@ func ImportRNCP(ctx context.Context, g skills.Graph, sources []Source, opts Opti
 				if !romeCode.MatchString(rome) {
 					return j.bad("Codes_Rome_Code %q is not a ROME code (a letter A-N and 4 digits)", rome)
 				}
+				if err := j.once(code + " " + rome); err != nil {
+					return err
+				}
 				j.batch.Edges = append(j.batch.Edges, skills.Edge{Rel: skills.Prepares, From: code, To: rome})
 				return nil
 			}},
@@ -245,6 +260,9 @@ func ImportRNCP(ctx context.Context, g skills.Graph, sources []Source, opts Opti
 				bloc, label := j.t.get("bloc_competences_code"), j.t.get("bloc_competences_libelle")
 				if bloc == "" || label == "" {
 					return j.bad("Bloc_Competences_Code and Bloc_Competences_Libelle are required")
+				}
+				if err := j.once(strings.ToUpper(bloc)); err != nil {
+					return err
 				}
 				known, err := g.SkillsByLabel(ctx, label)
 				if err != nil {
@@ -323,20 +341,23 @@ func ImportESCO(ctx context.Context, g skills.Graph, sources []Source, opts Opti
 	f := format{kind: "esco", roles: []role{
 		{name: "occupations", ident: []string{"concepturi", "preferredlabel", "iscogroup"}, required: []string{"concepturi", "preferredlabel", "iscogroup"},
 			row: func(_ context.Context, j *job) error {
-				id, err := uri(j, "concepturi")
+				id, err := uri(j, "conceptUri")
 				if err != nil {
 					return err
 				}
 				label := j.t.get("preferredlabel")
 				if label == "" {
 					return j.bad("preferredLabel is empty")
+				}
+				if err := j.once(id); err != nil {
+					return err
 				}
 				j.batch.Occupations = append(j.batch.Occupations, skills.Occupation{ID: id, Label: label, Domain: j.t.get("iscogroup"), AltLabels: lines(j.t.get("altlabels"))})
 				return nil
 			}},
 		{name: "skills", ident: []string{"concepturi", "preferredlabel", "skilltype"}, required: []string{"concepturi", "preferredlabel", "skilltype"},
 			row: func(_ context.Context, j *job) error {
-				id, err := uri(j, "concepturi")
+				id, err := uri(j, "conceptUri")
 				if err != nil {
 					return err
 				}
@@ -344,16 +365,19 @@ func ImportESCO(ctx context.Context, g skills.Graph, sources []Source, opts Opti
 				if label == "" {
 					return j.bad("preferredLabel is empty")
 				}
+				if err := j.once(id); err != nil {
+					return err
+				}
 				j.batch.Skills = append(j.batch.Skills, skills.Skill{ID: id, Label: label, Kind: j.t.get("skilltype"), AltLabels: lines(j.t.get("altlabels"))})
 				return nil
 			}},
 		{name: "occupationSkillRelations", ident: []string{"occupationuri", "skilluri", "relationtype"}, required: []string{"occupationuri", "skilluri", "relationtype"},
 			row: func(_ context.Context, j *job) error {
-				occ, err := uri(j, "occupationuri")
+				occ, err := uri(j, "occupationUri")
 				if err != nil {
 					return err
 				}
-				sk, err := uri(j, "skilluri")
+				sk, err := uri(j, "skillUri")
 				if err != nil {
 					return err
 				}
@@ -361,37 +385,46 @@ func ImportESCO(ctx context.Context, g skills.Graph, sources []Source, opts Opti
 				if rt != "essential" && rt != "optional" {
 					return j.bad("relationType %q is neither essential nor optional", j.t.get("relationtype"))
 				}
+				if err := j.once(occ + " " + sk); err != nil {
+					return err
+				}
 				j.batch.Edges = append(j.batch.Edges, skills.Edge{Rel: skills.Requires, From: occ, To: sk, Essential: rt == "essential"})
 				return nil
 			}},
 		{name: "skillSkillRelations", ident: []string{"originalskilluri", "relatedskilluri"}, required: []string{"originalskilluri", "relatedskilluri"},
 			row: func(_ context.Context, j *job) error {
-				a, err := uri(j, "originalskilluri")
+				a, err := uri(j, "originalSkillUri")
 				if err != nil {
 					return err
 				}
-				b, err := uri(j, "relatedskilluri")
+				b, err := uri(j, "relatedSkillUri")
 				if err != nil {
 					return err
 				}
 				if a == b {
 					return j.bad("a skill related to itself")
 				}
+				if err := j.once(a + " " + b); err != nil {
+					return err
+				}
 				j.batch.Edges = append(j.batch.Edges, skills.Edge{Rel: skills.Related, From: a, To: b})
 				return nil
 			}},
 		{name: "broaderRelationsSkillPillar", ident: []string{"concepturi", "broaderuri"}, required: []string{"concepturi", "broaderuri"},
 			row: func(_ context.Context, j *job) error {
-				a, err := uri(j, "concepturi")
+				a, err := uri(j, "conceptUri")
 				if err != nil {
 					return err
 				}
-				b, err := uri(j, "broaderuri")
+				b, err := uri(j, "broaderUri")
 				if err != nil {
 					return err
 				}
 				if a == b {
 					return j.bad("a concept broader than itself")
+				}
+				if err := j.once(a + " " + b); err != nil {
+					return err
 				}
 				j.batch.Edges = append(j.batch.Edges, skills.Edge{Rel: skills.Broader, From: a, To: b})
 				return nil

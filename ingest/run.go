@@ -31,6 +31,21 @@ type job struct {
 	rep   *FileReport
 	batch skills.Batch
 	prog  *progress
+	seen  map[string]int // record key -> line of its first row
+}
+
+// once reports a row whose record key an earlier row of the file already
+// gave: the first row wins, so that importing a file twice gives the same
+// graph whatever the flush boundaries.
+func (j *job) once(key string) error {
+	if first, ok := j.seen[key]; ok {
+		return j.bad("duplicate of line %d", first)
+	}
+	if j.seen == nil {
+		j.seen = map[string]int{}
+	}
+	j.seen[key] = j.t.line
+	return nil
 }
 
 func (j *job) flush(ctx context.Context) error {

@@ -57,9 +57,12 @@ func ImportOutcomes(ctx context.Context, g skills.Graph, sources []Source, opts 
 			default:
 				rate, err := strconv.ParseFloat(strings.TrimSuffix(strings.ReplaceAll(raw, ",", "."), "%"), 64)
 				if err != nil || rate < 0 || rate > 100 {
-					return j.bad("taux_retour_emploi %q is not a percentage", raw)
+					return j.bad("taux_retour_emploi %q is not a percentage", j.t.get("taux_retour_emploi"))
 				}
 				o.RatePerMil = int(math.Round(rate * 10))
+			}
+			if err := j.once(o.Key()); err != nil {
+				return err
 			}
 			j.batch.Outcomes = append(j.batch.Outcomes, o)
 			return nil
@@ -124,6 +127,9 @@ func ImportBMO(ctx context.Context, g skills.Graph, sources []Source, opts Optio
 			}
 			if h.Difficult > h.Projects || h.Seasonal > h.Projects {
 				return j.bad("xmet and smet cannot exceed met (%d)", h.Projects)
+			}
+			if err := j.once(h.Key()); err != nil {
+				return err
 			}
 			j.batch.Hiring = append(j.batch.Hiring, h)
 			return nil

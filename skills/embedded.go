@@ -108,60 +108,65 @@ func (g *Embedded) Apply(ctx context.Context, b Batch) (Stats, error) {
 	return st, nil
 }
 
-// diff keeps the records of b that differ from memory. The last record of a
-// key in b wins, as in the store.
+// diff keeps the records of b that differ from what the graph holds,
+// counting a record repeated in b against its previous copy in b.
 func (g *Embedded) diff(b Batch) (Batch, Stats) {
 	var out Batch
 	var st Stats
-	count := func(same bool) bool {
-		if same {
-			st.Unchanged++
-		} else {
-			st.Written++
-		}
-		return !same
-	}
-	for _, s := range b.Skills {
-		if old, ok := g.skills[s.ID]; count(ok && reflect.DeepEqual(*old, s)) {
-			out.Skills = append(out.Skills, s)
-		}
-	}
-	for _, o := range b.Occupations {
-		if old, ok := g.occs[o.ID]; count(ok && reflect.DeepEqual(*old, o)) {
-			out.Occupations = append(out.Occupations, o)
-		}
-	}
-	for _, c := range b.Certifications {
-		if old, ok := g.certs[c.Code]; count(ok && reflect.DeepEqual(*old, c)) {
-			out.Certifications = append(out.Certifications, c)
-		}
-	}
-	for _, j := range b.JobOffers {
-		if old, ok := g.jobs[j.ID]; count(ok && *old == j) {
-			out.JobOffers = append(out.JobOffers, j)
-		}
-	}
-	for _, e := range b.Edges {
-		if old, ok := g.edges[e.Key()]; count(ok && *old == e) {
-			out.Edges = append(out.Edges, e)
-		}
-	}
+	out.Skills = diffList(b.Skills, func(r Skill) string { return r.ID }, func(k string) (any, bool) { v, ok := g.skills[k]; return deref(v), ok }, &st)
+	out.Occupations = diffList(b.Occupations, func(r Occupation) string { return r.ID }, func(k string) (any, bool) { v, ok := g.occs[k]; return deref(v), ok }, &st)
+	out.Certifications = diffList(b.Certifications, func(r Certification) string { return r.Code }, func(k string) (any, bool) { v, ok := g.certs[k]; return deref(v), ok }, &st)
+	out.JobOffers = diffList(b.JobOffers, func(r JobOffer) string { return r.ID }, func(k string) (any, bool) { v, ok := g.jobs[k]; return deref(v), ok }, &st)
+	out.Edges = diffList(b.Edges, Edge.Key, func(k string) (any, bool) { v, ok := g.edges[k]; return deref(v), ok }, &st)
+	out.Outcomes = diffList(b.Outcomes, Outcome.Key, func(k string) (any, bool) { v, ok := g.outcome[k]; return v, ok }, &st)
+	out.Hiring = diffList(b.Hiring, Hiring.Key, func(k string) (any, bool) { v, ok := g.hiring[k]; return v, ok }, &st)
+	deleted := map[string]bool{}
 	for _, e := range b.DeleteEdges {
-		if _, ok := g.edges[e.Key()]; count(!ok) {
+		_, ok := g.edges[e.Key()]
+		if ok && !deleted[e.Key()] {
+			deleted[e.Key()] = true
 			out.DeleteEdges = append(out.DeleteEdges, e)
-		}
-	}
-	for _, o := range b.Outcomes {
-		if old, ok := g.outcome[o.Key()]; count(ok && old == o) {
-			out.Outcomes = append(out.Outcomes, o)
-		}
-	}
-	for _, h := range b.Hiring {
-		if old, ok := g.hiring[h.Key()]; count(ok && old == h) {
-			out.Hiring = append(out.Hiring, h)
+			st.Written++
+		} else {
+			st.Unchanged++
 		}
 	}
 	return out, st
+}
+
+func deref[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// diffList keeps the records of l that differ from the last copy of their
+// key, in l or else in the graph (held).
+func diffList[T any](l []T, key func(T) string, held func(string) (any, bool), st *Stats) []T {
+	var out []T
+	var seen map[string]T
+	for _, r := range l {
+		k := key(r)
+		var old any
+		ok := false
+		if prev, in := seen[k]; in {
+			old, ok = prev, true
+		} else {
+			old, ok = held(k)
+		}
+		if ok && reflect.DeepEqual(old, r) {
+			st.Unchanged++
+			continue
+		}
+		st.Written++
+		if seen == nil {
+			seen = map[string]T{}
+		}
+		seen[k] = r
+		out = append(out, r)
+	}
+	return out
 }
 
 // applyMemory writes b into memory; g.mu is held.
