@@ -47,11 +47,13 @@ func (g *Embedded) requirements(from string) []Requirement {
 			out = append(out, Requirement{Skill: *s, Essential: e.Essential})
 		}
 	}
-	sortRequirements(out)
+	SortRequirements(out)
 	return out
 }
 
-func sortRequirements(r []Requirement) {
+// SortRequirements puts requirements in the documented order: essential
+// first, then by label, then by ID.
+func SortRequirements(r []Requirement) {
 	slices.SortFunc(r, func(a, b Requirement) int {
 		if a.Essential != b.Essential {
 			if a.Essential {
@@ -210,52 +212,117 @@ func (g *Embedded) SetDeclaredSkills(ctx context.Context, person string, skills 
 		return fmt.Errorf("person: %w", ErrInvalid)
 	}
 	g.mu.RLock()
-	var v marketplace.ValidationError
-	var b Batch
-	want := map[string]bool{}
-	attested := map[string]bool{}
-	for _, e := range g.out[HasSkill][person] {
-		if e.Evidence == Attested {
-			attested[e.To] = true
-		}
-	}
-	for i, h := range skills {
-		if _, ok := g.skills[h.Skill.ID]; !ok {
-			v.Add(fmt.Sprintf("skills[%d].id", i), "no skill %q in the referential", h.Skill.ID)
-			continue
-		}
-		if h.Level < 1 || h.Level > MaxLevel {
-			v.Add(fmt.Sprintf("skills[%d].level", i), "must be 1 to %d", MaxLevel)
-			continue
-		}
-		if want[h.Skill.ID] {
-			v.Add(fmt.Sprintf("skills[%d].id", i), "skill %q is listed twice", h.Skill.ID)
-			continue
-		}
-		want[h.Skill.ID] = true
-		if !attested[h.Skill.ID] {
-			b.Edges = append(b.Edges, Edge{Rel: HasSkill, From: person, To: h.Skill.ID, Level: h.Level, Evidence: Declared})
-		}
-	}
-	for _, e := range g.out[HasSkill][person] {
-		if e.Evidence == Declared && !want[e.To] {
-			b.DeleteEdges = append(b.DeleteEdges, *e)
-		}
-	}
+	b, err := DeclaredChanges(person, skills, g.held(person), func(id string) bool { _, ok := g.skills[id]; return ok })
 	g.mu.RUnlock()
-	if err := v.Err(); err != nil {
+	if err != nil {
 		return err
 	}
-	_, err := g.Apply(ctx, b)
+	_, err = g.Apply(ctx, b)
 	return err
 }
 
-// cover is what a person's skills cover: a required skill ID maps to the
-// held skill that covers it, attested before declared.
-type cover map[string]*Edge
+// DeclaredChanges computes the writes of SetDeclaredSkills, the same for
+// every backend: the declared skills of want, except those already
+// attested, replace the person's current declared skills. known tells
+// whether a skill ID is in the referential.
+func DeclaredChanges(person string, want []Held, current []Held, known func(string) bool) (Batch, error) {
+	var v marketplace.ValidationError
+	var b Batch
+	seen := map[string]bool{}
+	attested := map[string]bool{}
+	for _, h := range current {
+		if h.Evidence == Attested {
+			attested[h.Skill.ID] = true
+		}
+	}
+	for i, h := range want {
+		switch {
+		case !known(h.Skill.ID):
+			v.Add(fmt.Sprintf("skills[%d].id", i), "no skill %q in the referential", h.Skill.ID)
+		case h.Level < 1 || h.Level > MaxLevel:
+			v.Add(fmt.Sprintf("skills[%d].level", i), "must be 1 to %d", MaxLevel)
+		case seen[h.Skill.ID]:
+			v.Add(fmt.Sprintf("skills[%d].id", i), "skill %q is listed twice", h.Skill.ID)
+		default:
+			seen[h.Skill.ID] = true
+			if !attested[h.Skill.ID] {
+				b.Edges = append(b.Edges, Edge{Rel: HasSkill, From: person, To: h.Skill.ID, Level: h.Level, Evidence: Declared})
+			}
+		}
+	}
+	for _, h := range current {
+		if h.Evidence == Declared && !seen[h.Skill.ID] {
+			b.DeleteEdges = append(b.DeleteEdges, Edge{Rel: HasSkill, From: person, To: h.Skill.ID, Level: h.Level, Evidence: h.Evidence})
+		}
+	}
+	if err := v.Err(); err != nil {
+		return Batch{}, err
+	}
+	return b, nil
+}
 
-func (g *Embedded) coverage(person string) cover {
-	c := cover{}
+// Holding is the held skill that covers a required one.
+type Holding struct {
+	Held     string
+	Evidence Evidence
+}
+
+// Cover maps each skill a person's skills cover to the held skill that
+// covers it best: attested evidence first, then the smaller skill ID, so
+// that every backend names the same one.
+type Cover map[string]Holding
+
+// Add notes that held (with its evidence) covers the skill covered.
+func (c Cover) Add(covered, held string, ev Evidence) {
+	old, ok := c[covered]
+	if !ok || ev != old.Evidence && ev == Attested || ev == old.Evidence && held < old.Held {
+		c[covered] = Holding{Held: held, Evidence: ev}
+	}
+}
+
+// Gap fills gap with the requirements, covered or missing.
+func (c Cover) Gap(gap Gap, reqs []Requirement) Gap {
+	for _, r := range reqs {
+		if h, ok := c[r.Skill.ID]; ok {
+			gap.Covered = append(gap.Covered, Covered{Requirement: r, By: h.Held, Evidence: h.Evidence})
+		} else {
+			gap.Missing = append(gap.Missing, r)
+		}
+	}
+	gap.Required = len(gap.Covered) + len(gap.Missing)
+	return gap
+}
+
+// TargetNode checks a target and returns its node ID and its kind,
+// "occupation" or "job_offer".
+func TargetNode(t Target) (id, kind string, err error) {
+	switch {
+	case t.Occupation != "" && t.JobOffer == "":
+		return t.Occupation, "occupation", nil
+	case t.JobOffer != "" && t.Occupation == "":
+		return t.JobOffer, "job_offer", nil
+	}
+	var v marketplace.ValidationError
+	v.Add("occupation", "give exactly one of occupation and job_offer")
+	return "", "", &v
+}
+
+// Weights gives each needed skill its weight in a Trainings query: 2 when
+// essential, 1 when optional; a skill listed twice keeps the higher.
+func Weights(need []Requirement) map[string]int {
+	w := map[string]int{}
+	for _, r := range need {
+		x := 1
+		if r.Essential {
+			x = 2
+		}
+		w[r.Skill.ID] = max(w[r.Skill.ID], x)
+	}
+	return w
+}
+
+func (g *Embedded) coverage(person string) Cover {
+	c := Cover{}
 	for _, e := range g.out[HasSkill][person] {
 		if _, ok := g.skills[e.To]; !ok {
 			continue
@@ -264,8 +331,8 @@ func (g *Embedded) coverage(person string) cover {
 		for depth := 0; depth <= maxBroaderDepth && len(frontier) > 0; depth++ {
 			var next []string
 			for _, s := range frontier {
-				if old, ok := c[s]; !ok || better(e, old) {
-					c[s] = e
+				if _, ok := g.skills[s]; ok {
+					c.Add(s, e.To, e.Evidence)
 				}
 				for _, up := range g.out[Broader][s] {
 					next = append(next, up.To)
@@ -277,64 +344,30 @@ func (g *Embedded) coverage(person string) cover {
 	return c
 }
 
-// better tells whether held edge a covers a requirement better than b:
-// attested evidence first; ties go to the smaller skill ID, so that every
-// backend names the same covering skill.
-func better(a, b *Edge) bool {
-	if a.Evidence != b.Evidence {
-		return a.Evidence == Attested
-	}
-	return a.To < b.To
-}
-
 // Gap implements Graph.
 func (g *Embedded) Gap(_ context.Context, person string, t Target) (Gap, error) {
+	id, kind, err := TargetNode(t)
+	if err != nil {
+		return Gap{}, err
+	}
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	gap := Gap{Target: t}
-	var from string
-	switch {
-	case t.Occupation != "" && t.JobOffer == "":
-		o, ok := g.occs[t.Occupation]
-		if !ok {
-			return Gap{}, fmt.Errorf("occupation %s: %w", t.Occupation, ErrNotFound)
-		}
-		from, gap.Label = o.ID, o.Label
-	case t.JobOffer != "" && t.Occupation == "":
-		j, ok := g.jobs[t.JobOffer]
-		if !ok {
-			return Gap{}, fmt.Errorf("job offer %s: %w", t.JobOffer, ErrNotFound)
-		}
-		from, gap.Label = j.ID, j.Title
-	default:
-		var v marketplace.ValidationError
-		v.Add("occupation", "give exactly one of occupation and job_offer")
-		return Gap{}, &v
+	if o, ok := g.occs[id]; ok && kind == "occupation" {
+		gap.Label = o.Label
+	} else if j, ok := g.jobs[id]; ok && kind == "job_offer" {
+		gap.Label = j.Title
+	} else {
+		return Gap{}, fmt.Errorf("%s %s: %w", kind, id, ErrNotFound)
 	}
-	c := g.coverage(person)
-	for _, r := range g.requirements(from) {
-		if e, ok := c[r.Skill.ID]; ok {
-			gap.Covered = append(gap.Covered, Covered{Requirement: r, By: e.To, Evidence: e.Evidence})
-		} else {
-			gap.Missing = append(gap.Missing, r)
-		}
-	}
-	gap.Required = len(gap.Covered) + len(gap.Missing)
-	return gap, nil
+	return g.coverage(person).Gap(gap, g.requirements(id)), nil
 }
 
 // Trainings implements Graph.
 func (g *Embedded) Trainings(_ context.Context, need []Requirement, q TrainingQuery) ([]Training, error) {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
-	weight := map[string]int{}
-	for _, r := range need {
-		w := 1
-		if r.Essential {
-			w = 2
-		}
-		weight[r.Skill.ID] = max(weight[r.Skill.ID], w)
-	}
+	weight := Weights(need)
 	type certScore struct {
 		code    string
 		score   int

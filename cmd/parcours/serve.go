@@ -39,6 +39,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("building the search index: %w", err)
 	}
 	log.Info("search index built", "offers", a.index.Len(), "duration", time.Since(start))
+	if err := a.buildGraph(ctx); err != nil {
+		return err
+	}
 
 	// Loading the demo set after the build indexes it through the catalogue's observers.
 	if cfg.Demo.Enabled {
