@@ -517,3 +517,10 @@ func (g *Graph) Build(ctx context.Context, store marketplace.OfferStore) error {
 		page.After = next
 	}
 }
+
+// Reset empties the whole database. Only tests call it, on a database of
+// their own.
+func (g *Graph) Reset(ctx context.Context) error {
+	_, err := g.run(ctx, DeleteEverything, nil)
+	return err
+}

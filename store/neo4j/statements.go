@@ -217,15 +217,12 @@ WITH o, count(s) AS required,
 WHERE nCovered > 0
 RETURN o.id AS id, o.label AS label, o.domain AS domain, o.altLabels AS altLabels,
   required, nCovered, missingEssential`
-	QueryCounts = `CALL { MATCH (n:Skill) RETURN count(n) AS skills }
-CALL { MATCH (n:Occupation) RETURN count(n) AS occupations }
-CALL { MATCH (n:Certification) RETURN count(n) AS certifications }
-CALL { MATCH (n:JobOffer) RETURN count(n) AS jobOffers }
-CALL { MATCH (n:Offer) RETURN count(n) AS offers }
-CALL { MATCH (:Node)-[r]->(:Node) RETURN count(r) AS edges }
-CALL { MATCH (n:Outcome) RETURN count(n) AS outcomes }
-CALL { MATCH (n:Hiring) RETURN count(n) AS hiring }
-RETURN skills, occupations, certifications, jobOffers, offers, edges, outcomes, hiring`
+	QueryCounts = `RETURN COUNT { (:Skill) } AS skills, COUNT { (:Occupation) } AS occupations,
+  COUNT { (:Certification) } AS certifications, COUNT { (:JobOffer) } AS jobOffers, COUNT { (:Offer) } AS offers,
+  COUNT { (:Node)-[]->(:Node) } AS edges, COUNT { (:Outcome) } AS outcomes, COUNT { (:Hiring) } AS hiring`
+	// DeleteEverything empties the database: only the integration tests
+	// run it, on a database of their own.
+	DeleteEverything = `MATCH (n) DETACH DELETE n`
 )
 
 // schema is run in this order at start.
@@ -259,7 +256,7 @@ var statements = map[string]string{
 	"QueryRequirements": QueryRequirements, "QueryPreparing": QueryPreparing, "QueryNeighbours": QueryNeighbours,
 	"QueryNear": QueryNear, "QueryHeld": QueryHeld, "QueryKnownSkills": QueryKnownSkills, "QueryTarget": QueryTarget,
 	"QueryCoverage": QueryCoverage, "QueryTrainings": QueryTrainings, "QueryPasserelles": QueryPasserelles,
-	"QueryCounts": QueryCounts,
+	"QueryCounts": QueryCounts, "DeleteEverything": DeleteEverything,
 }
 
 // Statement is one named Cypher statement.
