@@ -87,7 +87,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	srv, err := api.New(api.Deps{
 		Log: log, Catalogue: a.catalogue, Places: a.places, Tokens: a.tokens,
 		Ready:  a.ping,
-		Backup: a.bolt, Pages: pages, Demo: cfg.Demo.Enabled,
+		Backup: a.bolt, Pages: pages, Demo: cfg.Demo.Enabled, Graph: a.graph,
 		MaxBodyBytes: cfg.Server.MaxBodyBytes, RatePerSecond: cfg.RateLimit.PerSecond, RateBurst: cfg.RateLimit.Burst,
 		TrustedProxies: cfg.Server.TrustedProxies, Registry: reg,
 	})
