@@ -23,6 +23,8 @@ type Graph interface {
 	// SkillsByLabel returns the skills whose label matches label once both
 	// are folded (case, accents and punctuation ignored), by ID.
 	SkillsByLabel(ctx context.Context, label string) ([]Skill, error)
+	// Occupations lists every occupation, by label then ID.
+	Occupations(ctx context.Context) ([]Occupation, error)
 	// Occupation returns an occupation with what it requires and the
 	// certifications that prepare for it, or ErrNotFound.
 	Occupation(ctx context.Context, id string) (OccupationView, error)

@@ -65,6 +65,23 @@ func SortRequirements(r []Requirement) {
 	})
 }
 
+// Occupations implements Graph.
+func (g *Embedded) Occupations(context.Context) ([]Occupation, error) {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	out := make([]Occupation, 0, len(g.occs))
+	for _, o := range g.occs {
+		out = append(out, *o)
+	}
+	SortOccupations(out)
+	return out, nil
+}
+
+// SortOccupations orders occupations by label then ID.
+func SortOccupations(o []Occupation) {
+	slices.SortFunc(o, func(a, b Occupation) int { return cmp.Or(cmp.Compare(a.Label, b.Label), cmp.Compare(a.ID, b.ID)) })
+}
+
 // Occupation implements Graph.
 func (g *Embedded) Occupation(_ context.Context, id string) (OccupationView, error) {
 	g.mu.RLock()

@@ -139,6 +139,7 @@ func Run(t *testing.T, open func(t *testing.T) skills.Graph) {
 	t.Run("DeclaredSkills", func(t *testing.T) { testDeclared(t, loaded(t)) })
 	t.Run("SkillsByLabel", func(t *testing.T) { testByLabel(t, loaded(t)) })
 	t.Run("Counts", func(t *testing.T) { testCounts(t, loaded(t)) })
+	t.Run("Occupations", func(t *testing.T) { testOccupations(t, loaded(t)) })
 }
 
 func testIdempotent(t *testing.T, g skills.Graph) {
@@ -397,5 +398,15 @@ func testCounts(t *testing.T, g skills.Graph) {
 	want := skills.Counts{Skills: 10, Occupations: 3, Certifications: 4, JobOffers: 1, Offers: 5, Edges: len(Batch().Edges)}
 	if d := cmp.Diff(want, c); d != "" {
 		t.Errorf("Counts (-want +got):\n%s", d)
+	}
+}
+
+func testOccupations(t *testing.T, g skills.Graph) {
+	got, err := g.Occupations(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]skills.Occupation{admin, compt, dev}, got); d != "" {
+		t.Errorf("Occupations (-want +got):\n%s", d)
 	}
 }

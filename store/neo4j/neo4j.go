@@ -272,6 +272,20 @@ func (g *Graph) requirements(ctx context.Context, id string) ([]skills.Requireme
 	return out, nil
 }
 
+// Occupations implements skills.Graph.
+func (g *Graph) Occupations(ctx context.Context) ([]skills.Occupation, error) {
+	recs, err := g.run(ctx, QueryOccupations, nil)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]skills.Occupation, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, occupationOf(r))
+	}
+	skills.SortOccupations(out)
+	return out, nil
+}
+
 // Occupation implements skills.Graph.
 func (g *Graph) Occupation(ctx context.Context, id string) (skills.OccupationView, error) {
 	recs, err := g.run(ctx, QueryOccupation, map[string]any{"id": id})

@@ -162,6 +162,8 @@ RETURN s.id AS id, s.label AS label, s.kind AS kind, s.altLabels AS altLabels
 ORDER BY id`
 	QueryOccupation = `MATCH (o:Occupation {id: $id})
 RETURN o.id AS id, o.label AS label, o.domain AS domain, o.altLabels AS altLabels`
+	QueryOccupations = `MATCH (o:Occupation)
+RETURN o.id AS id, o.label AS label, o.domain AS domain, o.altLabels AS altLabels`
 	QueryRequirements = `MATCH (t:Node {id: $id})-[r:REQUIRES]->(s:Skill)
 RETURN s.id AS id, s.label AS label, s.kind AS kind, s.altLabels AS altLabels, r.essential AS essential`
 	QueryPreparing = `MATCH (c:Certification)-[:PREPARES]->(o:Occupation {id: $id})
@@ -252,7 +254,7 @@ var statements = map[string]string{
 	"DeleteRequires": DeleteRequires, "DeleteTeaches": DeleteTeaches, "DeleteBroader": DeleteBroader,
 	"DeleteRelated": DeleteRelated, "DeletePrepares": DeletePrepares, "DeleteHasSkill": DeleteHasSkill,
 	"UpsertOffers": UpsertOffers, "DeleteOffer": DeleteOffer, "DeleteAllOffers": DeleteAllOffers,
-	"QuerySkill": QuerySkill, "QuerySkillsByLabel": QuerySkillsByLabel, "QueryOccupation": QueryOccupation,
+	"QuerySkill": QuerySkill, "QuerySkillsByLabel": QuerySkillsByLabel, "QueryOccupation": QueryOccupation, "QueryOccupations": QueryOccupations,
 	"QueryRequirements": QueryRequirements, "QueryPreparing": QueryPreparing, "QueryNeighbours": QueryNeighbours,
 	"QueryNear": QueryNear, "QueryHeld": QueryHeld, "QueryKnownSkills": QueryKnownSkills, "QueryTarget": QueryTarget,
 	"QueryCoverage": QueryCoverage, "QueryTrainings": QueryTrainings, "QueryPasserelles": QueryPasserelles,
