@@ -39,6 +39,7 @@ type table struct {
 	enc   Encoding
 	r     *csv.Reader
 	cols  map[string]int // normalised header name -> index
+	byArg map[string]int // get's argument as written -> index (-1: absent), so that each name is folded once
 	names []string       // header as written
 	rec   []string
 	line  int // line of the current record's start
@@ -206,8 +207,17 @@ func (t *table) next() error {
 
 // get returns a column of the current record, "" when the header lacks it.
 func (t *table) get(col string) string {
-	i, ok := t.cols[colKey(col)]
+	i, ok := t.byArg[col]
 	if !ok {
+		if i, ok = t.cols[colKey(col)]; !ok {
+			i = -1
+		}
+		if t.byArg == nil {
+			t.byArg = map[string]int{}
+		}
+		t.byArg[col] = i
+	}
+	if i < 0 {
 		return ""
 	}
 	return t.rec[i]

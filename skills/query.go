@@ -445,29 +445,37 @@ func (g *Embedded) Trainings(_ context.Context, need []Requirement, q TrainingQu
 	return out, nil
 }
 
-// Passerelles implements Graph.
+// Passerelles implements Graph. Only the occupations requiring a skill the
+// person covers can be passerelles, so the scan starts from those skills
+// rather than from every occupation.
 func (g *Embedded) Passerelles(_ context.Context, person string, limit int) ([]Passerelle, error) {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	c := g.coverage(person)
+	seen := map[string]bool{}
 	var out []Passerelle
-	for id, o := range g.occs {
-		p := Passerelle{Occupation: *o}
-		for _, e := range g.out[Requires][id] {
-			if _, ok := g.skills[e.To]; !ok {
+	for s := range c {
+		for _, back := range g.in[Requires][s] {
+			o, ok := g.occs[back.From]
+			if !ok || seen[o.ID] {
 				continue
 			}
-			p.Required++
-			if _, ok := c[e.To]; ok {
-				p.Covered++
-			} else {
-				p.Missing++
-				if e.Essential {
-					p.MissingEssential++
+			seen[o.ID] = true
+			p := Passerelle{Occupation: *o}
+			for _, e := range g.out[Requires][o.ID] {
+				if _, ok := g.skills[e.To]; !ok {
+					continue
+				}
+				p.Required++
+				if _, ok := c[e.To]; ok {
+					p.Covered++
+				} else {
+					p.Missing++
+					if e.Essential {
+						p.MissingEssential++
+					}
 				}
 			}
-		}
-		if p.Required > 0 && p.Covered > 0 {
 			out = append(out, p)
 		}
 	}
