@@ -119,8 +119,12 @@ func writeESCO(tb testing.TB) []string {
 	tb.Helper()
 	dir := tb.TempDir()
 	r := rand.New(rand.NewPCG(3, 4))
-	occ := func(i int) string { return fmt.Sprintf("http://data.europa.eu/esco/occupation/%08d-0000-4000-8000-000000000000", i) }
-	sk := func(i int) string { return fmt.Sprintf("http://data.europa.eu/esco/skill/%08d-0000-4000-8000-000000000000", i) }
+	occ := func(i int) string {
+		return fmt.Sprintf("http://data.europa.eu/esco/occupation/%08d-0000-4000-8000-000000000000", i)
+	}
+	sk := func(i int) string {
+		return fmt.Sprintf("http://data.europa.eu/esco/skill/%08d-0000-4000-8000-000000000000", i)
+	}
 	var paths []string
 	write := func(name, header string, rows func(w *bufio.Writer)) {
 		p := filepath.Join(dir, name)
