@@ -79,7 +79,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	pages, err := web.New(web.Deps{
 		Log: log, Catalogue: a.catalogue, Index: a.index, Places: a.places, Tokens: a.tokens,
-		Demo: cfg.Demo.Enabled, TokenTTL: cfg.Auth.TokenTTL,
+		Demo: cfg.Demo.Enabled, TokenTTL: cfg.Auth.TokenTTL, Graph: a.graph,
 	})
 	if err != nil {
 		return err
