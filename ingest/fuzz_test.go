@@ -8,6 +8,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/ingest"
 	"github.com/parcours/parcours/skills"
 )
@@ -72,4 +73,40 @@ func checkUTF8(t *testing.T, g *skills.Embedded) {
 			t.Fatalf("stored label %q is not UTF-8", s.Label)
 		}
 	}
+}
+
+// FuzzImportCatalogue feeds arbitrary catalogue extracts to the CPF
+// importer: it must never panic nor fail, every row must be imported or
+// skipped, and importing the same bytes again must write nothing.
+func FuzzImportCatalogue(f *testing.F) {
+	data, err := os.ReadFile(filepath.Join("testdata", "catalogue_cpf.csv"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data)
+	header, _, _ := bytes.Cut(data, []byte("\n"))
+	f.Add(append(append([]byte{}, header...), "\n2025-03-01;X;;;RS;5468;;T;;;;;;;;;;;;;;;44306184100047;N;T;;1;1;0;1;1;1;1;1;1;2A;94;1;94\n"...))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		ctx := context.Background()
+		cat := catalogue(t)
+		src := func() []ingest.Source {
+			return []ingest.Source{{Name: "c.csv", R: bytes.NewReader(data), Size: int64(len(data))}}
+		}
+		r, err := ingest.ImportCatalogue(ctx, cat, geo.Default(), src(), ingest.Options{})
+		if err != nil {
+			t.Fatalf("import error: %v", err)
+		}
+		for _, fr := range r.Files {
+			if fr.Skipped > fr.Read {
+				t.Fatalf("skipped %d of %d rows", fr.Skipped, fr.Read)
+			}
+		}
+		r, err = ingest.ImportCatalogue(ctx, cat, geo.Default(), src(), ingest.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, imported, _, _ := r.Totals(); imported != 0 {
+			t.Fatalf("re-import imported %d records", imported)
+		}
+	})
 }

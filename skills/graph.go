@@ -48,7 +48,8 @@ type Graph interface {
 	Gap(ctx context.Context, personID string, target Target) (Gap, error)
 	// Trainings lists the published training offers that teach the most of
 	// the given skills: ranked by coverage (an essential skill weighs 2, an
-	// optional one 1), then price, then hours, then ID.
+	// optional one 1), then price, then hours, then ID; at most
+	// MaxPerProvider offers of one provider.
 	Trainings(ctx context.Context, need []Requirement, q TrainingQuery) ([]Training, error)
 	// Passerelles lists the occupations a person could move to with the
 	// smallest gap: fewest missing essential skills, then fewest missing

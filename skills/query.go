@@ -380,6 +380,11 @@ func (g *Embedded) Gap(_ context.Context, person string, t Target) (Gap, error) 
 	return g.coverage(person).Gap(gap, g.requirements(id)), nil
 }
 
+// MaxPerProvider bounds the trainings of one provider in a Trainings
+// answer, so that a provider publishing the same training in many towns
+// (offer flooding) does not fill the list.
+const MaxPerProvider = 2
+
 // Trainings implements Graph.
 func (g *Embedded) Trainings(_ context.Context, need []Requirement, q TrainingQuery) ([]Training, error) {
 	g.mu.RLock()
@@ -413,6 +418,7 @@ func (g *Embedded) Trainings(_ context.Context, need []Requirement, q TrainingQu
 	slices.SortFunc(ranked, func(a, b *certScore) int { return cmp.Or(cmp.Compare(b.score, a.score), cmp.Compare(a.code, b.code)) })
 	limit := q.limit()
 	var out []Training
+	perProvider := map[string]int{}
 	// Certifications of equal coverage are merged: their offers, each list
 	// already by price, hours and ID, interleave in that order.
 	for i := 0; i < len(ranked) && len(out) < limit; {
@@ -437,8 +443,13 @@ func (g *Embedded) Trainings(_ context.Context, need []Requirement, q TrainingQu
 				break
 			}
 			cs := tier[best]
-			out = append(out, Training{Offer: *g.byCert[cs.code][pos[best]], Teaches: cs.teaches, Coverage: cs.score})
+			o := g.byCert[cs.code][pos[best]]
 			pos[best]++
+			if perProvider[o.ProviderID] >= MaxPerProvider {
+				continue
+			}
+			perProvider[o.ProviderID]++
+			out = append(out, Training{Offer: *o, Teaches: cs.teaches, Coverage: cs.score})
 		}
 		i = j
 	}

@@ -135,6 +135,7 @@ func Run(t *testing.T, open func(t *testing.T) skills.Graph) {
 	t.Run("GapOccupation", func(t *testing.T) { testGapOccupation(t, loaded(t)) })
 	t.Run("GapJobOffer", func(t *testing.T) { testGapJob(t, loaded(t)) })
 	t.Run("Trainings", func(t *testing.T) { testTrainings(t, loaded(t)) })
+	t.Run("TrainingsPerProvider", func(t *testing.T) { testTrainingsPerProvider(t, loaded(t)) })
 	t.Run("Passerelles", func(t *testing.T) { testPasserelles(t, loaded(t)) })
 	t.Run("DeclaredSkills", func(t *testing.T) { testDeclared(t, loaded(t)) })
 	t.Run("SkillsByLabel", func(t *testing.T) { testByLabel(t, loaded(t)) })
@@ -408,5 +409,30 @@ func testOccupations(t *testing.T, g skills.Graph) {
 	}
 	if d := cmp.Diff([]skills.Occupation{admin, compt, dev}, got); d != "" {
 		t.Errorf("Occupations (-want +got):\n%s", d)
+	}
+}
+
+// testTrainingsPerProvider floods the DWWM certification with three cheap
+// copies of one provider's offer: only MaxPerProvider (2) of them are
+// listed, the others' offers follow.
+func testTrainingsPerProvider(t *testing.T, g skills.Graph) {
+	var flood []marketplace.Offer
+	for i, id := range []string{"f1", "f2", "f3"} {
+		o := offer(id, "RNCP37674", 100, 100+i, "84", marketplace.Published)
+		o.ProviderID = "flooder"
+		flood = append(flood, o)
+		g.OfferSaved(o, nil)
+	}
+	got, err := g.Trainings(context.Background(), []skills.Requirement{{Skill: web}}, skills.TrainingQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := Offers()
+	want := []skills.Training{
+		training(flood[0], 1, "s:web"), training(flood[1], 1, "s:web"),
+		training(o[1], 1, "s:web"), training(o[0], 1, "s:web"),
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("Trainings with a flooding provider (-want +got):\n%s", d)
 	}
 }

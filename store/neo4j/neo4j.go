@@ -433,7 +433,8 @@ func (g *Graph) Trainings(ctx context.Context, need []skills.Requirement, q skil
 	for id, w := range weights {
 		ns = append(ns, map[string]any{"id": id, "weight": int64(w)})
 	}
-	recs, err := g.run(ctx, QueryTrainings, map[string]any{"need": ns, "region": q.Region, "limit": int64(skills.Limit(q.Limit))})
+	recs, err := g.run(ctx, QueryTrainings, map[string]any{"need": ns, "region": q.Region, "limit": int64(skills.Limit(q.Limit)),
+		"perProvider": int64(skills.MaxPerProvider)})
 	if err != nil {
 		return nil, err
 	}

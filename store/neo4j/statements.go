@@ -206,6 +206,11 @@ MATCH (c:Node)-[:TEACHES]->(:Node {id: n.id})
 WITH c, sum(n.weight) AS coverage, collect(n.id) AS teaches
 MATCH (o:Offer {certification: c.id})
 WHERE $region = '' OR o.region = $region
+WITH o, coverage, teaches
+ORDER BY coverage DESC, o.priceCents, o.hours, o.id
+WITH o.providerId AS provider, collect({o: o, coverage: coverage, teaches: teaches})[..$perProvider] AS best
+UNWIND best AS b
+WITH b.o AS o, b.coverage AS coverage, b.teaches AS teaches
 RETURN o.id AS id, o.providerId AS providerId, o.title AS title, o.certification AS certification,
   o.priceCents AS priceCents, o.hours AS hours, o.region AS region, coverage, teaches
 ORDER BY coverage DESC, priceCents, hours, id
