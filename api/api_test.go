@@ -301,14 +301,25 @@ func (e *testEnv) routes(tb testing.TB) []route {
 		{"POST", o + "/sessions", sessionBody, false},
 		{"DELETE", o + "/sessions/" + e.session.ID, "", false},
 		{"POST", "/api/v1/admin/backup", "", false},
+		{"GET", "/api/v1/occupations/M1805", "", true},
+		{"GET", "/api/v1/occupations/M1805/trainings", "", true},
+		{"GET", "/api/v1/skills/" + testSkill + "/neighbours", "", true},
+		{"GET", "/api/v1/me/skills", "", false},
+		{"PUT", "/api/v1/me/skills", `{"skills":[{"id":"` + testSkill + `","level":2}]}`, false},
+		{"GET", "/api/v1/me/gap?occupation=M1805", "", false},
+		{"GET", "/api/v1/me/passerelles", "", false},
 	}
 }
+
+// testSkill is a skill of the starter referential.
+const testSkill = "rome:900124"
 
 // TestRoutesTableIsComplete keeps the authorization tests in step with
 // the server: every registered API route is in testEnv.routes.
 func TestRoutesTableIsComplete(t *testing.T) {
 	e := newEnv(t)
-	ids := strings.NewReplacer(e.lyon.ID, "{id}", e.offer.ID, "{id}", e.session.ID, "{session_id}", "69123", "{insee}")
+	ids := strings.NewReplacer(e.lyon.ID, "{id}", e.offer.ID, "{id}", e.session.ID, "{session_id}", "69123", "{insee}",
+		"M1805", "{code}", testSkill, "{id}")
 	var listed []string
 	for _, r := range e.routes(t) {
 		p, _, _ := strings.Cut(r.path, "?")
@@ -369,6 +380,10 @@ func TestWrongRoleIsForbidden(t *testing.T) {
 		{"POST " + o + "/sessions", auth.Learner},
 		{"DELETE " + o + "/sessions/" + e.session.ID, auth.Learner},
 		{"POST /api/v1/admin/backup", auth.Controller},
+		{"PUT /api/v1/me/skills", auth.Provider},
+		{"GET /api/v1/me/skills", auth.Employer},
+		{"GET /api/v1/me/gap?occupation=M1805", auth.Provider},
+		{"GET /api/v1/me/passerelles", auth.Admin},
 	} {
 		t.Run(string(c.role)+" "+c.route, func(t *testing.T) {
 			r, ok := byRoute[c.route]

@@ -23,6 +23,8 @@ import (
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
+	"github.com/parcours/parcours/skills"
+	"github.com/parcours/parcours/skills/starter"
 	"github.com/parcours/parcours/store/bolt"
 )
 
@@ -40,6 +42,7 @@ type testEnv struct {
 	cat    *marketplace.CatalogueService
 	tokens *auth.Tokens
 	key    ed25519.PrivateKey
+	graph  *skills.Embedded
 
 	lyon, villeurbanne, nocert marketplace.Provider
 	offer, draft, otherOffer   marketplace.Offer
@@ -65,7 +68,17 @@ func newEnv(tb testing.TB, opts ...func(*api.Deps)) *testEnv {
 		tokens: auth.NewTokens(key, "parcours", 24*time.Hour, nil),
 		key:    key,
 	}
+	g, err := skills.NewEmbedded(context.Background(), store)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, _, err := starter.Load(context.Background(), g); err != nil {
+		tb.Fatal(err)
+	}
+	e.graph = g
+	e.cat.Observe(g)
 	d := api.Deps{
+		Graph:     g,
 		Log:       slog.New(slog.DiscardHandler),
 		Catalogue: e.cat,
 		Places:    geo.Default(),

@@ -341,7 +341,10 @@ func (e *testEnv) concrete(path string) string {
 	if strings.HasPrefix(path, "/api/v1/providers/") {
 		id = e.lyon.ID
 	}
-	return strings.NewReplacer("{id}", id, "{session_id}", e.session.ID, "{insee}", "69123").Replace(path)
+	if strings.HasPrefix(path, "/api/v1/skills/") {
+		id = testSkill
+	}
+	return strings.NewReplacer("{id}", id, "{session_id}", e.session.ID, "{insee}", "69123", "{code}", "M1805").Replace(path)
 }
 
 // TestOpenAPISecurityMatchesServer calls every documented operation

@@ -17,6 +17,7 @@ import (
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
+	"github.com/parcours/parcours/skills"
 )
 
 // Pages registers the web pages on the router; package web provides them.
@@ -41,6 +42,9 @@ type Deps struct {
 	// Ready reports whether the service can serve (store reachable, demo
 	// data loaded); nil means always ready.
 	Ready func(ctx context.Context) error
+	// Graph, when set, enables the skills graph endpoints (occupations,
+	// skills, the learner's skills, gap and passerelles).
+	Graph skills.Graph
 	// Backup, when set, enables the admin backup endpoint.
 	Backup Backuper
 	// Pages, when set, adds the web pages.
@@ -152,6 +156,15 @@ func (s *Server) routes() {
 	v1.GET("/communes/:insee", s.handler(s.getCommune))
 	v1.GET("/regions", s.handler(s.listRegions))
 
+	if s.Graph != nil {
+		v1.GET("/occupations/:code", s.handler(s.getOccupation))
+		v1.GET("/occupations/:code/trainings", s.handler(s.occupationTrainings))
+		v1.GET("/skills/:id/neighbours", s.handler(s.skillNeighbours))
+		v1.GET("/me/skills", s.handler(s.mySkills))
+		v1.PUT("/me/skills", s.handler(s.putMySkills))
+		v1.GET("/me/gap", s.handler(s.myGap))
+		v1.GET("/me/passerelles", s.handler(s.myPasserelles))
+	}
 	if s.Backup != nil {
 		v1.POST("/admin/backup", s.handler(s.backup))
 	}

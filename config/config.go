@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +26,7 @@ type Config struct {
 	Server    Server    `yaml:"server"`
 	DataDir   string    `yaml:"data_dir"`
 	Store     Store     `yaml:"store"`
+	Graph     Graph     `yaml:"graph"`
 	Demo      Demo      `yaml:"demo"`
 	Auth      Auth      `yaml:"auth"`
 	RateLimit RateLimit `yaml:"rate_limit"`
@@ -53,6 +55,25 @@ type Bolt struct {
 	File        string        `yaml:"file"`
 	LockTimeout time.Duration `yaml:"lock_timeout"`
 }
+
+// Graph chooses and configures the skills graph backend.
+type Graph struct {
+	Backend string `yaml:"backend"`
+	Neo4j   Neo4j  `yaml:"neo4j"`
+}
+
+// Neo4j configures the Neo4j graph backend. The password is a secret, not
+// a setting: it is read from the environment variable PARCOURS_NEO4J_PASSWORD.
+type Neo4j struct {
+	URI            string        `yaml:"uri"`
+	User           string        `yaml:"user"`
+	Database       string        `yaml:"database"`
+	ConnectTimeout time.Duration `yaml:"connect_timeout"`
+	QueryTimeout   time.Duration `yaml:"query_timeout"`
+}
+
+// Neo4jPasswordEnv is the environment variable holding the Neo4j password.
+const Neo4jPasswordEnv = "PARCOURS_NEO4J_PASSWORD"
 
 // Demo configures demo mode.
 type Demo struct {
@@ -92,8 +113,10 @@ func Default() Config {
 			ShutdownTimeout: 15 * time.Second,
 			MaxBodyBytes:    1 << 20,
 		},
-		DataDir:   "data",
-		Store:     Store{Driver: "bolt", Bolt: Bolt{File: "parcours.db", LockTimeout: 5 * time.Second}},
+		DataDir: "data",
+		Store:   Store{Driver: "bolt", Bolt: Bolt{File: "parcours.db", LockTimeout: 5 * time.Second}},
+		Graph: Graph{Backend: "embedded", Neo4j: Neo4j{URI: "neo4j://localhost:7687", User: "neo4j", Database: "neo4j",
+			ConnectTimeout: 10 * time.Second, QueryTimeout: 5 * time.Second}},
 		Demo:      Demo{Enabled: false, Seed: 1, Providers: 300, Offers: 20000},
 		Auth:      Auth{Issuer: "parcours", TokenTTL: time.Hour, MaxTTL: 30 * 24 * time.Hour},
 		RateLimit: RateLimit{PerSecond: 20, Burst: 60},
@@ -247,6 +270,8 @@ func (c Config) Validate() error {
 		{"server.write_timeout", c.Server.WriteTimeout},
 		{"server.shutdown_timeout", c.Server.ShutdownTimeout},
 		{"store.bolt.lock_timeout", c.Store.Bolt.LockTimeout},
+		{"graph.neo4j.connect_timeout", c.Graph.Neo4j.ConnectTimeout},
+		{"graph.neo4j.query_timeout", c.Graph.Neo4j.QueryTimeout},
 		{"auth.token_ttl", c.Auth.TokenTTL},
 		{"auth.max_ttl", c.Auth.MaxTTL},
 	} {
@@ -280,6 +305,21 @@ func (c Config) Validate() error {
 		}
 	default:
 		bad("store.driver", "%q is not a known backend (bolt)", c.Store.Driver)
+	}
+	switch c.Graph.Backend {
+	case "embedded":
+	case "neo4j":
+		if c.Graph.Neo4j.User == "" {
+			bad("graph.neo4j.user", "must not be empty with the neo4j backend")
+		}
+		if c.Graph.Neo4j.Database == "" {
+			bad("graph.neo4j.database", "must not be empty with the neo4j backend")
+		}
+	default:
+		bad("graph.backend", "%q is not a known backend (embedded, neo4j)", c.Graph.Backend)
+	}
+	if scheme, _, ok := strings.Cut(c.Graph.Neo4j.URI, "://"); !ok || !slices.Contains([]string{"neo4j", "neo4j+s", "neo4j+ssc", "bolt", "bolt+s", "bolt+ssc"}, scheme) {
+		bad("graph.neo4j.uri", "%q is not a neo4j:// or bolt:// URI", c.Graph.Neo4j.URI)
 	}
 	if c.Demo.Providers < 1 || c.Demo.Providers > 100000 {
 		bad("demo.providers", "must be between 1 and 100000")

@@ -100,6 +100,10 @@ func TestValidate(t *testing.T) {
 		{"rate", func(c *Config) { c.RateLimit.PerSecond = 0 }, "rate_limit.per_second"},
 		{"offers", func(c *Config) { c.Demo.Offers = 1 }, "demo.offers"},
 		{"empty data dir", func(c *Config) { c.DataDir = " " }, "data_dir"},
+		{"graph backend", func(c *Config) { c.Graph.Backend = "dgraph" }, "graph.backend"},
+		{"neo4j uri", func(c *Config) { c.Graph.Neo4j.URI = "http://localhost:7474" }, "graph.neo4j.uri"},
+		{"neo4j user", func(c *Config) { c.Graph.Backend = "neo4j"; c.Graph.Neo4j.User = "" }, "graph.neo4j.user"},
+		{"neo4j timeout", func(c *Config) { c.Graph.Neo4j.QueryTimeout = 0 }, "graph.neo4j.query_timeout"},
 	}
 	if err := Default().Validate(); err != nil {
 		t.Fatalf("defaults do not validate: %v", err)

@@ -300,6 +300,48 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("occupation and gap", func(t *testing.T) {
+		b.t = t
+		b.open("/", 200)
+		b.navigate(chromedp.Click(chromedp.CSS(`nav a[href="/metiers"]`)), 200)
+		if n := b.count(".liste-liens a"); n < 60 {
+			t.Errorf("%d occupations listed, want 60 or more", n)
+		}
+		b.check("14-metiers")
+		b.navigate(chromedp.Click(chromedp.CSS(`a[href="/metiers/M1805"]`)), 200)
+		if h1 := b.text("h1"); h1 != "Études et développement informatique" {
+			t.Errorf("occupation h1 %q", h1)
+		}
+		if n := b.count(".competences li"); n < 10 {
+			t.Errorf("%d required skills shown", n)
+		}
+		if n := b.count(".carte"); n < 1 {
+			t.Error("no training teaches the occupation")
+		}
+		b.check("15-metier")
+
+		b.open("/connexion-demo", 200)
+		b.do(chromedp.Click(chromedp.CSS("#role-learner")))
+		b.navigate(chromedp.Click(chromedp.CSS("form.formulaire button[type=submit]")), 200)
+		b.open("/metiers/M1805", 200)
+		b.navigate(chromedp.Click(chromedp.CSS(`a[href="/metiers/M1805/ce-qui-me-manque"]`)), 200)
+		if h1 := b.text("h1"); h1 != "Ce qu’il me manque pour ce métier" {
+			t.Errorf("gap page h1 %q", h1)
+		}
+		before := b.text(".chapo")
+		b.check("16-ce-qui-me-manque")
+		b.do(chromedp.Click(chromedp.CSS("#e0")), chromedp.Click(chromedp.CSS("#e1")))
+		b.navigate(chromedp.Click(chromedp.CSS(".fiche-cote form button[type=submit]")), 200)
+		if after := b.text(".chapo"); !strings.Contains(after, "vous maîtrisez 2 des") {
+			t.Errorf("after ticking two skills: %q (before: %q)", after, before)
+		}
+		if n := b.count("input[name=competence]:checked"); n != 2 {
+			t.Errorf("%d skills ticked after saving, want 2", n)
+		}
+		b.check("17-ce-qui-me-manque-enregistre")
+		b.navigate(chromedp.Click(chromedp.CSS(".session button")), 200)
+	})
+
 	t.Run("narrow screen", func(t *testing.T) {
 		b.t = t
 		b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(1)))

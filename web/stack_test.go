@@ -16,6 +16,8 @@ import (
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/search"
+	"github.com/parcours/parcours/skills"
+	"github.com/parcours/parcours/skills/starter"
 	"github.com/parcours/parcours/store/bolt"
 	"github.com/parcours/parcours/store/storetest"
 )
@@ -44,6 +46,14 @@ func newStack(t testing.TB, demoMode bool, extra *marketplace.Catalogue) *stack 
 	cat := marketplace.NewCatalogueService(store, places, nil)
 	ix := search.New()
 	cat.Observe(ix)
+	graph, err := skills.NewEmbedded(context.Background(), store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := starter.Load(context.Background(), graph); err != nil {
+		t.Fatal(err)
+	}
+	cat.Observe(graph)
 	fix := newFixture(time.Now())
 	if err := cat.Load(context.Background(), fix.catalogue); err != nil {
 		t.Fatal(err)
@@ -62,12 +72,12 @@ func newStack(t testing.TB, demoMode bool, extra *marketplace.Catalogue) *stack 
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	pages, err := New(Deps{Log: log, Catalogue: cat, Index: ix, Places: places, Tokens: tokens, Demo: demoMode, TokenTTL: time.Hour})
+	pages, err := New(Deps{Log: log, Catalogue: cat, Index: ix, Places: places, Tokens: tokens, Demo: demoMode, TokenTTL: time.Hour, Graph: graph})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv, err := api.New(api.Deps{
-		Log: log, Catalogue: cat, Places: places, Tokens: tokens, Pages: pages, Demo: demoMode,
+		Log: log, Catalogue: cat, Places: places, Tokens: tokens, Pages: pages, Demo: demoMode, Graph: graph,
 		// The browser loads a page and its assets quickly; the limit
 		// itself is api's business and tested there.
 		RatePerSecond: 10000, RateBurst: 10000,

@@ -22,6 +22,7 @@ import (
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/search"
+	"github.com/parcours/parcours/skills"
 )
 
 //go:embed templates/*.html
@@ -37,8 +38,10 @@ type Deps struct {
 	Index     *search.Index
 	Places    *geo.Gazetteer
 	Tokens    *auth.Tokens
-	Demo      bool          // demo mode: the demo sign-in exists only then
-	TokenTTL  time.Duration // lifetime of demo sign-in tokens
+	// Graph, when set, adds the occupation pages (/metiers).
+	Graph    skills.Graph
+	Demo     bool          // demo mode: the demo sign-in exists only then
+	TokenTTL time.Duration // lifetime of demo sign-in tokens
 }
 
 // Pages is the set of HTML pages. It implements api.Pages. It is safe for
@@ -60,7 +63,7 @@ type asset struct {
 // The page templates; each is parsed together with layout.html and parts.html.
 var pageNames = []string{
 	"home.html", "results.html", "certifications.html", "offer.html",
-	"provider.html", "demo.html", "error.html",
+	"provider.html", "demo.html", "error.html", "occupations.html", "occupation.html", "gap.html",
 }
 
 // New checks the dependencies, loads the static assets and parses the
@@ -128,6 +131,12 @@ func (p *Pages) Register(r gin.IRouter) {
 	g.GET("/formations/:id", p.handle(p.offer))
 	g.GET("/organismes/:id", p.handle(p.provider))
 	g.POST("/deconnexion", p.signOut)
+	if p.Graph != nil {
+		g.GET("/metiers", p.handle(p.occupations))
+		g.GET("/metiers/:code", p.handle(p.occupation))
+		g.GET("/metiers/:code/ce-qui-me-manque", p.handle(p.gap))
+		g.POST("/metiers/:code/ce-qui-me-manque", p.saveGap)
+	}
 	if p.Demo {
 		g.GET("/connexion-demo", p.handle(p.demoForm))
 		g.POST("/connexion-demo", p.handle(p.demoSignIn))
@@ -247,6 +256,8 @@ func (p *Pages) fail(c *gin.Context, err error) {
 	switch v.Status {
 	case http.StatusBadRequest:
 		v.Heading = "Demande incorrecte"
+	case http.StatusUnauthorized:
+		v.Heading = "Connexion requise"
 	case http.StatusForbidden:
 		v.Heading = "Action refusée"
 	case http.StatusNotFound:

@@ -25,6 +25,10 @@ Usage: parcours [COMMAND] [FLAGS]
 Commands:
   serve     run the service (the default command)
   demo      load the demo data set into the configured store
+  ingest    import open-data files: ingest KIND FILE... (service stopped), KIND one of
+            catalogue (CPF catalogue extract), rncp (RNCP/RS export tables),
+            rome (ROME 4.0 tables), esco (ESCO v1.2 CSV tables),
+            outcomes (return to employment after training), bmo (hiring survey)
   token     mint a bearer token: token --role ROLE --subject ID [--ttl 1h]
   backup    write a consistent copy of the embedded store: backup FILE
   restore   replace the embedded store with a backup: restore FILE (service stopped)
@@ -51,6 +55,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdServe(ctx, args, stdout, stderr)
 	case "demo":
 		return cmdDemo(ctx, args, stdout, stderr)
+	case "ingest":
+		return cmdIngest(ctx, args, stdout, stderr)
 	case "token":
 		return cmdToken(ctx, args, stdout, stderr)
 	case "backup":

@@ -107,6 +107,17 @@ func TestServeWithDemoData(t *testing.T) {
 	if code, _ := get(t, base+"/connexion-demo"); code != http.StatusOK {
 		t.Errorf("demo sign-in in demo mode: %d, want 200", code)
 	}
+	// The starter referential is loaded and the demo offers teach it.
+	code, body = get(t, base+"/api/v1/occupations/M1805/trainings?limit=3")
+	var tl struct {
+		Results []struct{ Certification string } `json:"results"`
+	}
+	if code != http.StatusOK || json.Unmarshal([]byte(body), &tl) != nil || len(tl.Results) == 0 {
+		t.Errorf("trainings toward M1805 in demo mode: %d %.300s", code, body)
+	}
+	if code, body := get(t, base+"/metiers/M1805"); code != http.StatusOK || !strings.Contains(body, "Études et développement informatique") {
+		t.Errorf("occupation page: %d", code)
+	}
 	if code, _ := get(t, base+"/readyz"); code != http.StatusOK {
 		t.Errorf("/readyz = %d", code)
 	}
@@ -177,5 +188,40 @@ func TestVersionAndUnknownCommand(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"frobnicate"}, io.Discard, io.Discard); err == nil {
 		t.Error("unknown command accepted")
+	}
+}
+
+// TestIngestCommand imports ROME files into a data directory, twice: the
+// summary names the bad rows, and the second run imports nothing. A file
+// of another format makes the command fail after the others.
+func TestIngestCommand(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("PARCOURS_CONFIG", "")
+	files := []string{
+		"../../ingest/testdata/rome/unix_referentiel_code_rome_v460.csv",
+		"../../ingest/testdata/rome/unix_referentiel_competence_v460.csv",
+		"../../ingest/testdata/rome/unix_liens_rome_referentiels_v460.csv",
+	}
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), append([]string{"ingest", "--data", dir, "rome"}, files...), &out, &errOut); err != nil {
+		t.Fatalf("ingest: %v\n%s", err, errOut.String())
+	}
+	if s := out.String(); !strings.Contains(s, "unix_referentiel_code_rome_v460.csv:4: code_rome \"X12\"") ||
+		!strings.Contains(s, "rome import: 3 files, 18 rows read, 13 records imported, 0 unchanged, 5 rows skipped") {
+		t.Errorf("summary:\n%s", s)
+	}
+	out.Reset()
+	if err := run(context.Background(), append([]string{"ingest", "--data", dir, "rome"}, files...), &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "0 records imported, 13 unchanged") {
+		t.Errorf("second import:\n%s", out.String())
+	}
+	err := run(context.Background(), []string{"ingest", "--data", dir, "rome", "../../ingest/testdata/bmo2025.csv"}, &out, &errOut)
+	if err == nil || !strings.Contains(err.Error(), "refused") {
+		t.Errorf("a BMO file given as ROME: %v", err)
+	}
+	if err := run(context.Background(), []string{"ingest", "--data", dir, "nope", "x.csv"}, &out, &errOut); err == nil || !strings.Contains(err.Error(), "unknown kind") {
+		t.Errorf("unknown kind: %v", err)
 	}
 }

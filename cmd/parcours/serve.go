@@ -39,6 +39,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return fmt.Errorf("building the search index: %w", err)
 	}
 	log.Info("search index built", "offers", a.index.Len(), "duration", time.Since(start))
+	if err := a.buildGraph(ctx); err != nil {
+		return err
+	}
 
 	// Loading the demo set after the build indexes it through the catalogue's observers.
 	if cfg.Demo.Enabled {
@@ -76,7 +79,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	pages, err := web.New(web.Deps{
 		Log: log, Catalogue: a.catalogue, Index: a.index, Places: a.places, Tokens: a.tokens,
-		Demo: cfg.Demo.Enabled, TokenTTL: cfg.Auth.TokenTTL,
+		Demo: cfg.Demo.Enabled, TokenTTL: cfg.Auth.TokenTTL, Graph: a.graph,
 	})
 	if err != nil {
 		return err
@@ -84,7 +87,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	srv, err := api.New(api.Deps{
 		Log: log, Catalogue: a.catalogue, Places: a.places, Tokens: a.tokens,
 		Ready:  a.ping,
-		Backup: a.bolt, Pages: pages, Demo: cfg.Demo.Enabled,
+		Backup: a.bolt, Pages: pages, Demo: cfg.Demo.Enabled, Graph: a.graph,
 		MaxBodyBytes: cfg.Server.MaxBodyBytes, RatePerSecond: cfg.RateLimit.PerSecond, RateBurst: cfg.RateLimit.Burst,
 		TrustedProxies: cfg.Server.TrustedProxies, Registry: reg,
 	})

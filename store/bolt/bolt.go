@@ -147,7 +147,7 @@ func (s *Store) checkSchema() error {
 
 func (s *Store) init() error {
 	return s.db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range allBuckets {
+		for _, name := range append(allBuckets[:len(allBuckets):len(allBuckets)], graphBuckets...) {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
