@@ -75,7 +75,7 @@ func Open(path string, timeout time.Duration) (*Store, error) {
 
 func (s *Store) init() error {
 	return s.db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range allBuckets {
+		for _, name := range append(allBuckets, enrolmentBuckets...) {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
