@@ -18,13 +18,13 @@ type Account struct {
 
 // Yearly rights, in cents.
 const (
-	YearlyCredit          = 500_00
-	YearlyCap             = 5_000_00
-	YearlyCreditHigher    = 800_00
-	YearlyCapHigher       = 8_000_00
-	halfTimeNumerator     = 1 // at least half of full time earns the full credit
-	halfTimeDenominator   = 2
-	maxDeclarationHours   = 10_000
+	YearlyCredit        = 500_00
+	YearlyCap           = 5_000_00
+	YearlyCreditHigher  = 800_00
+	YearlyCapHigher     = 8_000_00
+	halfTimeNumerator   = 1 // at least half of full time earns the full credit
+	halfTimeDenominator = 2
+	maxDeclarationHours = 10_000
 )
 
 // Declaration is one employer's declaration of a worker's employment in a

@@ -28,12 +28,14 @@ const (
 )
 
 // Ledger account constructors.
-func LearnerAccount(accountID string) LedgerAccount   { return LedgerAccount(prefixLearner + accountID) }
-func HoldAccount(dossierID string) LedgerAccount      { return LedgerAccount(prefixHold + dossierID) }
-func BudgetAccount(ruleID string) LedgerAccount       { return LedgerAccount(prefixBudget + ruleID) }
-func ProviderAccount(providerID string) LedgerAccount { return LedgerAccount(prefixProvider + providerID) }
-func FunderSource(funderID string) LedgerAccount      { return LedgerAccount(prefixFunder + funderID) }
-func ExternalSource(provider string) LedgerAccount    { return LedgerAccount(prefixExternal + provider) }
+func LearnerAccount(accountID string) LedgerAccount { return LedgerAccount(prefixLearner + accountID) }
+func HoldAccount(dossierID string) LedgerAccount    { return LedgerAccount(prefixHold + dossierID) }
+func BudgetAccount(ruleID string) LedgerAccount     { return LedgerAccount(prefixBudget + ruleID) }
+func ProviderAccount(providerID string) LedgerAccount {
+	return LedgerAccount(prefixProvider + providerID)
+}
+func FunderSource(funderID string) LedgerAccount   { return LedgerAccount(prefixFunder + funderID) }
+func ExternalSource(provider string) LedgerAccount { return LedgerAccount(prefixExternal + provider) }
 
 // RightsSource is where yearly rights come from.
 const RightsSource LedgerAccount = prefixRights
