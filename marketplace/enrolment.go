@@ -690,7 +690,7 @@ func (s *EnrolmentService) Evaluate(ctx context.Context, who Party, idem Idem, i
 			d.Evaluated = true
 			return nil, &ev, nil
 		case d.State == ServiceDoneValidated:
-			return nil, nil, fmt.Errorf("dossier is in state %s and already evaluated: %w", d.State, ErrConflict)
+			return nil, nil, stateErr(d, "evaluate again")
 		}
 		return nil, nil, stateErr(d, "evaluate")
 	})
