@@ -22,7 +22,7 @@ type fakeClock struct {
 	t  time.Time
 }
 
-func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *fakeClock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 // parisNoon is noon in Paris on a date.
@@ -38,16 +38,16 @@ var nirKey = []byte("0123456789abcdef0123456789abcdef")
 // (prov) and another (other), an offer of prov at 1,500 EUR for
 // certification RNCP37674 and a session starting on sessionStart.
 type env struct {
-	t       testing.TB
-	store   *bolt.Store
-	cat     *marketplace.CatalogueService
-	svc     *marketplace.EnrolmentService
-	clock   *fakeClock
-	prov    marketplace.Provider
-	other   marketplace.Provider
-	offer   marketplace.Offer
-	session marketplace.Session
-	nextNIR int
+	t        testing.TB
+	store    *bolt.Store
+	cat      *marketplace.CatalogueService
+	svc      *marketplace.EnrolmentService
+	clock    *fakeClock
+	prov     marketplace.Provider
+	other    marketplace.Provider
+	offer    marketplace.Offer
+	session  marketplace.Session
+	nextNIR  int
 	payments marketplace.PaymentProvider
 }
 
