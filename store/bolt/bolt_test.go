@@ -23,3 +23,7 @@ func open(t *testing.T) *bolt.Store {
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) marketplace.Store { return open(t) })
 }
+
+func TestEnrolmentConformance(t *testing.T) {
+	storetest.RunEnrolment(t, func(t *testing.T) marketplace.EnrolmentStore { return open(t) })
+}
