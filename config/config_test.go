@@ -100,6 +100,10 @@ func TestValidate(t *testing.T) {
 		{"rate", func(c *Config) { c.RateLimit.PerSecond = 0 }, "rate_limit.per_second"},
 		{"offers", func(c *Config) { c.Demo.Offers = 1 }, "demo.offers"},
 		{"empty data dir", func(c *Config) { c.DataDir = " " }, "data_dir"},
+		{"co-payment", func(c *Config) { c.Money.CoPayments = []string{"2025-13-01=10223"} }, "money.copayments"},
+		{"release days", func(c *Config) { c.Money.EvaluationReleaseDays = 0 }, "money.evaluation_release_days"},
+		{"payment provider", func(c *Config) { c.Money.Payments.Provider = "cash" }, "money.payments.provider"},
+		{"deadline schedule", func(c *Config) { c.Money.DeadlineSchedule = "often" }, "money.deadline_schedule"},
 	}
 	if err := Default().Validate(); err != nil {
 		t.Fatalf("defaults do not validate: %v", err)

@@ -1,6 +1,7 @@
 package marketplace
 
 import (
+	"errors"
 	"fmt"
 	"time"
 )
@@ -154,8 +155,11 @@ func (e *StateError) Error() string {
 	return fmt.Sprintf("dossier is in state %s: cannot %s", e.State, e.Action)
 }
 
-// Is reports ErrConflict as the kind of a StateError.
-func (e *StateError) Is(target error) bool { return target == ErrConflict }
+// Is reports ErrInvalidState and ErrConflict as the kinds of a StateError.
+func (e *StateError) Is(target error) bool { return target == ErrConflict || target == ErrInvalidState }
+
+// ErrInvalidState matches every StateError.
+var ErrInvalidState = errors.New("not allowed in the dossier's state")
 
 // NextStep describes, in French, what the dossier waits for and who acts.
 func (d Dossier) NextStep() string {

@@ -27,6 +27,7 @@ type app struct {
 	store     marketplace.Store
 	bolt      *bolt.Store // set when the embedded backend is in use
 	catalogue *marketplace.CatalogueService
+	enrolment *marketplace.EnrolmentService
 	index     *search.Index
 	tokens    *auth.Tokens
 	ping      func(context.Context) error // tells whether the store answers
@@ -39,18 +40,35 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 	if a.secrets, err = secrets.Load(cfg.DataDir); err != nil {
 		return nil, err
 	}
+	var enrolStore marketplace.EnrolmentStore
 	switch cfg.Store.Driver {
 	case "bolt":
 		s, err := bolt.Open(filepath.Join(cfg.DataDir, cfg.Store.Bolt.File), cfg.Store.Bolt.LockTimeout)
 		if err != nil {
 			return nil, err
 		}
-		a.store, a.bolt, a.ping = s, s, s.Ping
+		a.store, a.bolt, a.ping, enrolStore = s, s, s.Ping, s
 		a.closers = append(a.closers, s.Close)
 	default:
 		return nil, fmt.Errorf("store.driver %q is not supported", cfg.Store.Driver)
 	}
 	a.catalogue = marketplace.NewCatalogueService(a.store, a.places, nil)
+	copay, err := config.ParseCoPayments(cfg.Money.CoPayments)
+	if err != nil {
+		return nil, err
+	}
+	var schedule []marketplace.CoPayment
+	for _, c := range copay {
+		schedule = append(schedule, marketplace.CoPayment{From: c.From, Cents: c.Cents})
+	}
+	var payments marketplace.PaymentProvider = marketplace.WebhookPayments{ProviderName: cfg.Money.Payments.Name}
+	if p := cfg.Money.Payments.Provider; p == "demo" || p == "auto" && cfg.Demo.Enabled {
+		payments = marketplace.DemoPayments{}
+	}
+	a.enrolment = marketplace.NewEnrolmentService(enrolStore, a.store, marketplace.EnrolmentConfig{
+		NIRKey: a.secrets.NIRKey, CoPayments: schedule, EvaluationReleaseDays: cfg.Money.EvaluationReleaseDays,
+		Payments: payments, Log: log,
+	})
 	a.index = search.New()
 	a.catalogue.Observe(a.index)
 	a.tokens = auth.NewTokens(a.secrets.TokenKey, cfg.Auth.Issuer, cfg.Auth.MaxTTL, nil)
@@ -74,6 +92,37 @@ func (a *app) loadDemo(ctx context.Context) (marketplace.Catalogue, time.Duratio
 	}, a.places)
 	err := a.catalogue.Load(ctx, cat)
 	return cat, time.Since(start), err
+}
+
+// demoAccounts are the demo mode's learner accounts: the demo sign-in as
+// a learner without an identifier acts as "demo-learner". Their NIRs are
+// fictitious but valid; their balances are credited once.
+var demoAccounts = []struct {
+	id      string
+	nir     string
+	flags   marketplace.Account
+	balance int64
+}{
+	{"demo-learner", "255081416802538", marketplace.Account{}, 3000_00},
+	{"demo-learner-2", "185037512345641", marketplace.Account{JobSeeker: true}, 650_00},
+	{"demo-learner-3", "293056912300154", marketplace.Account{LowQualified: true}, 8000_00},
+}
+
+// loadDemoAccounts creates the demo learner accounts with their balances;
+// running it again changes nothing.
+func (a *app) loadDemoAccounts(ctx context.Context, now time.Time) error {
+	for _, d := range demoAccounts {
+		n, _ := marketplace.NormalizeNIR(d.nir)
+		acct := d.flags
+		acct.ID, acct.NIRHash, acct.CreatedAt = d.id, marketplace.NIRHash(a.secrets.NIRKey, n), now
+		if err := a.enrolment.Store().CreateAccount(ctx, acct); err != nil && !errors.Is(err, marketplace.ErrConflict) {
+			return err
+		}
+		if err := a.enrolment.Credit(ctx, "demo:credit:"+d.id, d.id, d.balance, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // demoEpoch is the reference day of the demo set: the first day of the

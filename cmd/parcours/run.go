@@ -26,6 +26,8 @@ Commands:
   serve     run the service (the default command)
   demo      load the demo data set into the configured store
   token     mint a bearer token: token --role ROLE --subject ID [--ttl 1h]
+  ingest    import employment declarations and credit past years' rights:
+            ingest employment FILE (CSV, see docs/employment-declarations.md)
   backup    write a consistent copy of the embedded store: backup FILE
   restore   replace the embedded store with a backup: restore FILE (service stopped)
   version   print the version
@@ -53,6 +55,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdDemo(ctx, args, stdout, stderr)
 	case "token":
 		return cmdToken(ctx, args, stdout, stderr)
+	case "ingest":
+		return cmdIngest(ctx, args, stdout, stderr)
 	case "backup":
 		return cmdBackup(ctx, args, stdout, stderr)
 	case "restore":
