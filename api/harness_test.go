@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,6 +42,12 @@ type testEnv struct {
 	tokens *auth.Tokens
 	key    ed25519.PrivateKey
 
+	// enrol is the money side; shift moves its clock (nanoseconds added
+	// to the real time), so that tests can reach a session's start.
+	enrol      *marketplace.EnrolmentService
+	shift      atomic.Int64
+	webhookKey []byte
+
 	lyon, villeurbanne, nocert marketplace.Provider
 	offer, draft, otherOffer   marketplace.Offer
 	session                    marketplace.Session
@@ -65,8 +72,17 @@ func newEnv(tb testing.TB, opts ...func(*api.Deps)) *testEnv {
 		tokens: auth.NewTokens(key, "parcours", 24*time.Hour, nil),
 		key:    key,
 	}
+	e.webhookKey = []byte("test-webhook-key-test-webhook-key")
+	e.enrol = marketplace.NewEnrolmentService(store, store, marketplace.EnrolmentConfig{
+		NIRKey:     []byte("test-nir-key-test-nir-key-test-ni"),
+		CoPayments: []marketplace.CoPayment{{From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Cents: 102_23}},
+		Payments:   marketplace.DemoPayments{},
+		Now:        func() time.Time { return time.Now().Add(time.Duration(e.shift.Load())) },
+	})
 	d := api.Deps{
-		Log:       slog.New(slog.DiscardHandler),
+		Log:            slog.New(slog.DiscardHandler),
+		Enrolment:      e.enrol,
+		PaymentSecrets: map[string][]byte{"card": e.webhookKey},
 		Catalogue: e.cat,
 		Places:    geo.Default(),
 		Tokens:    e.tokens,

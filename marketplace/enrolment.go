@@ -233,6 +233,9 @@ func (s *EnrolmentService) Request(ctx context.Context, who Party, idem Idem, of
 		Deadline:    AddWorkingDays(today, ProviderAnswerDays),
 		RequestedAt: now, UpdatedAt: now, Version: 1,
 	}
+	if idem.Key == "" {
+		idem.Key = "auto:request:" + d.ID
+	}
 	applied, err := s.store.Apply(ctx, Op{Key: idem.Key, Fingerprint: idem.Fingerprint, At: now, Dossier: &d})
 	if err != nil {
 		return Dossier{}, err

@@ -67,6 +67,9 @@ func (s *EnrolmentService) FundBudget(ctx context.Context, who Party, idem Idem,
 		v.Add("amount_cents", "must be between 1 and %d", MaxPriceCents*100)
 		return RuleView{}, &v
 	}
+	if idem.Key == "" {
+		idem.Key = "auto:budget:" + s.newID()
+	}
 	if _, err := s.store.Apply(ctx, Op{Key: idem.Key, Fingerprint: idem.Fingerprint, At: s.clock(), Kind: MoveBudget,
 		Postings: transfer(FunderSource(r.FunderID), BudgetAccount(r.ID), cents)}); err != nil {
 		return RuleView{}, err

@@ -182,3 +182,6 @@ func jsonUnmarshal(data []byte, v any) error {
 	}
 	return nil
 }
+
+// Path returns the store file's path.
+func (s *Store) Path() string { return s.db.Path() }
