@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+
 	"github.com/parcours/parcours/api"
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/marketplace"
@@ -384,7 +386,9 @@ func newEnvWith(t *testing.T, e *testEnv, svc *marketplace.EnrolmentService) *te
 // The NIR never reaches the logs or the store file, in any spelling.
 func TestNIRNeverStoredOrLogged(t *testing.T) {
 	var logs bytes.Buffer
-	e := newEnv(t, func(d *api.Deps) { d.Log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})) })
+	e := newEnv(t, func(d *api.Deps) {
+		d.Log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	})
 	admin := e.admin(t)
 	nir := "2 55 08 14 168 025 38"
 	for i := 0; i < 2; i++ {
@@ -418,4 +422,58 @@ func TestNIRNeverStoredOrLogged(t *testing.T) {
 	if logs.Len() == 0 {
 		t.Error("no logs captured: the test would prove nothing")
 	}
+}
+
+// TestMoneyOpenAPIConformance checks real exchanges of the money
+// endpoints against the document.
+func TestMoneyOpenAPIConformance(t *testing.T) {
+	doc := loadDoc(t)
+	router, err := gorillamux.NewRouter(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t)
+	f := e.money(t, 10000_00, false)
+	id := e.requestAndPropose(t, f)
+	d := "/api/v1/dossiers/" + id
+	funder := e.token(t, auth.Funder, "region")
+	rule := decodeAs[api.RuleOutput](t, e.do(req{method: "POST", path: "/api/v1/funders/rules", token: funder, body: `{"name":"Région","funder_kind":"region","percent":50}`}))
+	k := func() map[string]string { return newKey() }
+	eval := `{"reception":5,"content":4,"trainers":5,"resources":4,"support":5,"overall":5,"comment":"Très bien"}`
+	calls := []conformanceCall{
+		{name: "open account", r: req{method: "POST", path: "/api/v1/accounts", token: f.adminTok, body: `{"nir":"2 93 05 69 123 001 54"}`}, status: 201},
+		{name: "open existing account", r: req{method: "POST", path: "/api/v1/accounts", token: f.adminTok, body: `{"nir":"293056912300154"}`}, status: 200},
+		{name: "open account, bad NIR", r: req{method: "POST", path: "/api/v1/accounts", token: f.adminTok, body: `{"nir":"293056912300155"}`}, status: 400},
+		{name: "account", r: req{method: "GET", path: "/api/v1/accounts/" + f.learner, token: f.learnerTok}, status: 200},
+		{name: "movements", r: req{method: "GET", path: "/api/v1/accounts/" + f.learner + "/movements?limit=5", token: f.learnerTok}, status: 200},
+		{name: "account's dossiers", r: req{method: "GET", path: "/api/v1/accounts/" + f.learner + "/dossiers", token: f.learnerTok}, status: 200},
+		{name: "inbox", r: req{method: "GET", path: "/api/v1/providers/" + e.lyon.ID + "/dossiers?state=validated", token: f.lyonTok}, status: 200},
+		{name: "request without key", r: req{method: "POST", path: "/api/v1/dossiers", token: f.learnerTok, body: fmt.Sprintf(`{"offer_id":%q,"session_id":%q}`, e.offer.ID, f.session.ID)}, status: 400, offDoc: true},
+		{name: "accept", r: req{method: "POST", path: d + "/acceptance", token: f.learnerTok, body: `{}`, header: k()}, status: 200},
+		{name: "accept again", r: req{method: "POST", path: d + "/acceptance", token: f.learnerTok, body: `{}`, header: k()}, status: 409},
+		{name: "dossier", r: req{method: "GET", path: d, token: f.lyonTok}, status: 200},
+		{name: "exit before entry", r: req{method: "POST", path: d + "/exit", token: f.lyonTok, body: `{"completion_rate":100}`, header: k()}, status: 409},
+		{name: "rules", r: req{method: "GET", path: "/api/v1/funders/rules", token: funder}, status: 200},
+		{name: "fund", r: req{method: "POST", path: "/api/v1/funders/rules/" + rule.ID + "/budget", token: funder, body: `{"amount_cents":100000}`, header: map[string]string{"Idempotency-Key": "fund-1"}}, status: 200},
+		{name: "fund, key reused", r: req{method: "POST", path: "/api/v1/funders/rules/" + rule.ID + "/budget", token: funder, body: `{"amount_cents":200000}`, header: map[string]string{"Idempotency-Key": "fund-1"}}, status: 422},
+		{name: "import", r: req{method: "POST", path: "/api/v1/admin/employment-declarations", token: f.adminTok, body: `{"csv":"nir,year,employer_siret,hours_worked,full_time_hours\n255081416802538,2025,90123456700013,1607,1607\n"}`}, status: 200},
+		{name: "offer ratings", r: req{method: "GET", path: "/api/v1/offers/" + e.offer.ID + "/ratings"}, status: 200},
+		{name: "provider ratings", r: req{method: "GET", path: "/api/v1/providers/" + e.lyon.ID + "/ratings"}, status: 200},
+	}
+	runConformance(t, doc, router, e, calls)
+	e.shift.Store(int64(31 * 24 * time.Hour))
+	runConformance(t, doc, router, e, []conformanceCall{
+		{name: "entry", r: req{method: "POST", path: d + "/entry", token: f.lyonTok, header: k()}, status: 200},
+		{name: "exit", r: req{method: "POST", path: d + "/exit", token: f.lyonTok, body: `{"completion_rate":100}`, header: k()}, status: 200},
+		{name: "evaluate", r: req{method: "POST", path: d + "/evaluation", token: f.learnerTok, body: eval, header: k()}, status: 200},
+		{name: "hide comment", r: req{method: "PUT", path: d + "/evaluation/visibility", token: f.controlTok, body: `{"comment_hidden":true}`}, status: 204},
+		{name: "webhook, bad signature", r: req{method: "POST", path: "/api/v1/payments/webhook/card", body: `{"id":"e","type":"x"}`, header: map[string]string{"Parcours-Signature": "t=1,v1=00"}}, status: 401},
+	})
+	// A cancellation, on a second dossier.
+	e.shift.Store(0)
+	id2 := e.requestAndPropose(t, f)
+	runConformance(t, doc, router, e, []conformanceCall{
+		{name: "refuse proposal", r: req{method: "POST", path: "/api/v1/dossiers/" + id2 + "/refusal", token: f.learnerTok, header: k()}, status: 200},
+		{name: "cancel refused", r: req{method: "POST", path: "/api/v1/dossiers/" + id2 + "/cancellation", token: f.learnerTok, body: `{}`, header: k()}, status: 409},
+	})
 }
