@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -15,7 +17,11 @@ import (
 	"github.com/parcours/parcours/marketplace"
 )
 
-const ctxIdem = "idempotency"
+const (
+	ctxIdem     = "idempotency"
+	ctxRendered = "idempotency.rendered" // version of the dossier Respond rendered
+	ctxStored   = "idempotency.stored"   // the response was stored with the operation
+)
 
 // IdempotencyHeader carries the client's key on requests that move money.
 const IdempotencyHeader = "Idempotency-Key"
@@ -84,6 +90,9 @@ func (s *Server) idempotent(c *gin.Context) {
 	w := &captureWriter{ResponseWriter: c.Writer}
 	c.Writer = w
 	c.Next()
+	if stored, _ := c.Get(ctxStored); stored == true {
+		return
+	}
 	if st := w.Status(); st >= 200 && st < 300 {
 		if err := store.SaveResponse(c, idem.Key, idem.Fingerprint, st, w.buf.Bytes()); err != nil {
 			s.log.WarnContext(c, "saving an idempotent response", "err", err)
@@ -95,6 +104,35 @@ func idemOf(c *gin.Context) marketplace.Idem {
 	v, _ := c.Get(ctxIdem)
 	idem, _ := v.(marketplace.Idem)
 	return idem
+}
+
+// dossierIdem is the request's idempotency key with a Respond that renders
+// the dossier as this request's response (status), for the service to
+// store it with the operation itself.
+func dossierIdem(c *gin.Context, status int) marketplace.Idem {
+	idem := idemOf(c)
+	if idem.Key == "" {
+		return idem
+	}
+	idem.Respond = func(d marketplace.Dossier) (int, []byte) {
+		body, _ := json.Marshal(dossierOutput(d))
+		c.Set(ctxRendered, d.ID+"@"+strconv.FormatInt(d.Version, 10))
+		return status, body
+	}
+	return idem
+}
+
+// writeDossier sends a dossier; when it is the one Respond rendered, the
+// operation stored the response already.
+func writeDossier(c *gin.Context, status int, d marketplace.Dossier) {
+	body, err := json.Marshal(dossierOutput(d))
+	if err != nil {
+		panic(err)
+	}
+	if v, _ := c.Get(ctxRendered); v == d.ID+"@"+strconv.FormatInt(d.Version, 10) {
+		c.Set(ctxStored, true)
+	}
+	c.Data(status, "application/json; charset=utf-8", body)
 }
 
 var _ http.ResponseWriter = (*captureWriter)(nil)

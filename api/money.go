@@ -313,12 +313,12 @@ func (s *Server) requestDossier(c *gin.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
-	d, err := s.Enrolment.Request(c, who, idemOf(c), in.OfferID, in.SessionID)
+	d, err := s.Enrolment.Request(c, who, dossierIdem(c, http.StatusCreated), in.OfferID, in.SessionID)
 	if err != nil {
 		return err
 	}
 	c.Header("Location", "/api/v1/dossiers/"+d.ID)
-	c.JSON(http.StatusCreated, dossierOutput(d))
+	writeDossier(c, http.StatusCreated, d)
 	return nil
 }
 
@@ -337,11 +337,11 @@ func (s *Server) dossierAction(c *gin.Context, body any, act func(who marketplac
 			return err
 		}
 	}
-	d, err := act(who, idemOf(c), id)
+	d, err := act(who, dossierIdem(c, http.StatusOK), id)
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, dossierOutput(d))
+	writeDossier(c, http.StatusOK, d)
 	return nil
 }
 

@@ -24,6 +24,11 @@ type Party struct {
 type Idem struct {
 	Key         string
 	Fingerprint string
+	// Respond, when set, renders the response to the request from the
+	// dossier about to be written, so that the store records it under Key
+	// in the same operation as the change (Op.Status, Op.Body): a retry then
+	// gets exactly that response back, and the request needs one write.
+	Respond func(Dossier) (status int, body []byte)
 }
 
 // EnrolmentConfig holds the rules an EnrolmentService applies.
@@ -236,7 +241,11 @@ func (s *EnrolmentService) Request(ctx context.Context, who Party, idem Idem, of
 	if idem.Key == "" {
 		idem.Key = "auto:request:" + d.ID
 	}
-	applied, err := s.store.Apply(ctx, Op{Key: idem.Key, Fingerprint: idem.Fingerprint, At: now, Dossier: &d})
+	op := Op{Key: idem.Key, Fingerprint: idem.Fingerprint, At: now, Dossier: &d}
+	if idem.Respond != nil {
+		op.Status, op.Body = idem.Respond(d)
+	}
+	applied, err := s.store.Apply(ctx, op)
 	if err != nil {
 		return Dossier{}, err
 	}
@@ -318,8 +327,12 @@ func (s *EnrolmentService) transition(ctx context.Context, who Party, idem Idem,
 		if key == "" {
 			key = fmt.Sprintf("auto:%s:%d", d.ID, prev)
 		}
+		op := Op{Key: key, Fingerprint: idem.Fingerprint, At: now, Kind: kind, Dossier: &d, IfVersion: prev, Postings: postings, Evaluation: eval}
+		if idem.Respond != nil {
+			op.Status, op.Body = idem.Respond(d)
+		}
 		var applied bool
-		applied, err = s.store.Apply(ctx, Op{Key: key, Fingerprint: idem.Fingerprint, At: now, Kind: kind, Dossier: &d, IfVersion: prev, Postings: postings, Evaluation: eval})
+		applied, err = s.store.Apply(ctx, op)
 		switch {
 		case err == nil && applied:
 			return d, nil
@@ -441,6 +454,8 @@ func (s *EnrolmentService) Accept(ctx context.Context, who Party, idem Idem, id 
 		return Dossier{}, err
 	}
 	pay := s.cfg.Payments
+	ip, ok := pay.(InstantPayments)
+	instant := ok && ip.Instant()
 	var plan Plan
 	var d Dossier
 	for attempt := 0; ; attempt++ {
@@ -489,6 +504,11 @@ func (s *EnrolmentService) Accept(ctx context.Context, who Party, idem Idem, id 
 				d.Funding = append(d.Funding, Share{From: ExternalSource(pay.Name()), Cents: plan.ExternalCents, Kind: "external"})
 				d.Billing, d.PaymentID, d.PaymentProvider = DepositWait, "pay_"+d.ID, pay.Name()
 				d.Deadline = AddWorkingDays(now, LearnerAcceptDays)
+				if instant {
+					ps = append(ps, transfer(ExternalSource(pay.Name()), HoldAccount(d.ID), plan.ExternalCents)...)
+					d.Billing = DepositPaid
+					d.Deadline = AddWorkingDays(d.SessionStart, DeclarationDays)
+				}
 			} else {
 				d.Billing = DepositPaid
 				d.Deadline = AddWorkingDays(d.SessionStart, DeclarationDays)

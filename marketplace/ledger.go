@@ -178,6 +178,10 @@ type Op struct {
 	// Evaluation, when set, is stored (once per dossier) and counted in its
 	// offer's and provider's ratings.
 	Evaluation *Evaluation
+	// Status and Body, when Status is set, are the HTTP response recorded
+	// with the key (see JournalRecord).
+	Status int
+	Body   []byte
 }
 
 // JournalRecord is what a store remembers of an idempotency key.

@@ -33,9 +33,19 @@ type PaymentProvider interface {
 	Refund(ctx context.Context, paymentID string, cents int64) error
 }
 
+// InstantPayments is an optional capability of a PaymentProvider whose
+// payments are confirmed as soon as they start (the demo provider): the
+// acceptance then records the payment in its own operation.
+type InstantPayments interface {
+	Instant() bool
+}
+
 // DemoPayments is the demo mode's payment provider: every payment is
 // confirmed at once and refunds do nothing. It is safe for concurrent use.
 type DemoPayments struct{}
+
+// Instant implements InstantPayments.
+func (DemoPayments) Instant() bool { return true }
 
 // Name implements PaymentProvider.
 func (DemoPayments) Name() string { return "demo" }

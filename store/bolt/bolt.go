@@ -49,6 +49,13 @@ var (
 	allBuckets      = [][]byte{bProviders, bProvidersSIRET, bOffers, bSessions, bIdxProvider, bIdxRegion, bIdxDepartment, bIdxCert, bIdxStatus, bMeta}
 )
 
+func batchDelay() time.Duration {
+	if d, err := time.ParseDuration(os.Getenv("PARCOURS_BOLT_BATCH_DELAY")); err == nil {
+		return d
+	}
+	return 2 * time.Millisecond
+}
+
 // schemaVersion is written to the meta bucket; Open refuses a newer file.
 const schemaVersion = 1
 
@@ -65,6 +72,10 @@ func Open(path string, timeout time.Duration) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", filepath.Base(path), err)
 	}
+	// Batched writes (Apply) wait at most this long for company before
+	// their shared fsync; bbolt's default of 10 ms is made for many more
+	// writers than a few dozen clients bring. See docs/benchmarks-money.md.
+	db.MaxBatchDelay = batchDelay()
 	s := &Store{db: db}
 	if err := s.init(); err != nil {
 		db.Close()

@@ -136,7 +136,7 @@ func applyOp(tx *bbolt.Tx, op marketplace.Op) (bool, error) {
 		}
 		return false, nil
 	}
-	rec := marketplace.JournalRecord{Key: op.Key, Fingerprint: op.Fingerprint, At: op.At}
+	rec := marketplace.JournalRecord{Key: op.Key, Fingerprint: op.Fingerprint, At: op.At, Status: op.Status, Body: op.Body}
 	dossierID := ""
 	if d := op.Dossier; d != nil {
 		dossierID, rec.DossierID = d.ID, d.ID
