@@ -91,6 +91,9 @@ func (s *EnrolmentService) Store() EnrolmentStore { return s.store }
 // PaymentProvider returns the configured payment provider.
 func (s *EnrolmentService) PaymentProvider() PaymentProvider { return s.cfg.Payments }
 
+// Now is the service's time (a test clock in tests).
+func (s *EnrolmentService) Now() time.Time { return s.now() }
+
 func (s *EnrolmentService) clock() time.Time { return s.now().UTC().Truncate(time.Millisecond) }
 
 // OpenAccount creates the account of a NIR, or returns the existing one

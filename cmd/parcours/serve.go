@@ -97,7 +97,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 
 	pages, err := web.New(web.Deps{
-		Log: log, Catalogue: a.catalogue, Index: a.index, Places: a.places, Tokens: a.tokens,
+		Log: log, Catalogue: a.catalogue, Index: a.index, Places: a.places, Tokens: a.tokens, Enrolment: a.enrolment,
 		Demo: cfg.Demo.Enabled, TokenTTL: cfg.Auth.TokenTTL,
 	})
 	if err != nil {
