@@ -133,7 +133,7 @@ type movementRow struct {
 
 type dossierRow struct {
 	ID, Title, OfferURL, State, Session, Price, NextStep, Deadline, Funding, Key string
-	CanAccept, CanRefuse, CanCancel, CanEvaluate, Done                       bool
+	CanAccept, CanRefuse, CanCancel, CanEvaluate, Done                           bool
 }
 
 type accountView struct {
@@ -308,7 +308,7 @@ func (p *Pages) evaluate(c *gin.Context) (string, error) {
 
 type inboxRow struct {
 	ID, Title, OfferURL, Learner, State, Session, Price, Deadline, Key, EntryFrom string
-	CanPropose, CanRefuse, CanEntry, CanExit, CanCancel                          bool
+	CanPropose, CanRefuse, CanEntry, CanExit, CanCancel                           bool
 }
 
 type inboxView struct {
@@ -465,4 +465,3 @@ func (p *Pages) enrolForm(c *gin.Context, o marketplace.Offer, sessions []market
 	}
 	return v
 }
-
