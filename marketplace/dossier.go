@@ -38,18 +38,18 @@ var DossierStates = []DossierState{
 }
 
 var stateLabels = map[DossierState]string{
-	NotProcessed:                  "Demande envoyée à l'organisme",
-	Validated:                     "Proposition de l'organisme à accepter",
+	NotProcessed:                  "Demande envoyée à l’organisme",
+	Validated:                     "Proposition de l’organisme à accepter",
 	Accepted:                      "Inscription acceptée",
 	InTraining:                    "En formation",
 	ServiceDoneDeclared:           "Formation terminée, à évaluer",
 	ServiceDoneValidated:          "Service fait, organisme payé",
 	CanceledByAttendee:            "Annulé par le titulaire",
 	CanceledByAttendeeNotRealized: "Annulé, formation non réalisée",
-	CanceledByOrganism:            "Annulé par l'organisme",
+	CanceledByOrganism:            "Annulé par l’organisme",
 	CanceledByFinancer:            "Annulé par le financeur",
 	RefusedByAttendee:             "Refusé par le titulaire",
-	RefusedByOrganism:             "Refusé par l'organisme",
+	RefusedByOrganism:             "Refusé par l’organisme",
 	RefusedByFinancer:             "Refusé par le financeur",
 }
 
@@ -165,16 +165,16 @@ var ErrInvalidState = errors.New("not allowed in the dossier's state")
 func (d Dossier) NextStep() string {
 	switch d.State {
 	case NotProcessed:
-		return "L'organisme doit répondre à la demande"
+		return "L’organisme doit répondre à la demande"
 	case Validated:
 		return "Accepter ou refuser la proposition"
 	case Accepted:
 		if d.Billing == DepositWait {
 			return "Régler le reste à charge"
 		}
-		return "L'organisme doit déclarer l'entrée en formation"
+		return "L’organisme doit déclarer l’entrée en formation"
 	case InTraining:
-		return "L'organisme doit déclarer la sortie de formation"
+		return "L’organisme doit déclarer la sortie de formation"
 	case ServiceDoneDeclared:
 		return "Évaluer la formation"
 	case ServiceDoneValidated:
