@@ -22,7 +22,7 @@ func cmdIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if fs.NArg() != 2 || fs.Arg(0) != "employment" {
-		return errors.New("usage: parcours ingest employment FILE")
+		return errors.New("usage: parcours ingest [--config FILE] [--data DIR] employment FILE")
 	}
 	cfg, err := loadConfig(cf)
 	if err != nil {
