@@ -122,6 +122,47 @@ func (a *app) loadDemoAccounts(ctx context.Context, now time.Time) error {
 			return err
 		}
 	}
+	return a.loadDemoDossiers(ctx)
+}
+
+// loadDemoDossiers gives the demo learner two dossiers: a request awaiting
+// its provider and a proposal awaiting the learner, on the first published
+// offers with a session far enough ahead. Their idempotency keys make a
+// restart change nothing (deadlines then lapse them, as they would).
+func (a *app) loadDemoDossiers(ctx context.Context) error {
+	learner := marketplace.Party{AccountID: demoAccounts[0].id}
+	offers, _, err := a.store.Offers(ctx, marketplace.OfferFilter{Status: marketplace.Published}, marketplace.Page{Limit: 50})
+	if err != nil {
+		return err
+	}
+	made := 0
+	for _, o := range offers {
+		if made == 2 {
+			break
+		}
+		sessions, err := a.store.Sessions(ctx, o.ID)
+		if err != nil {
+			return err
+		}
+		for _, s := range sessions {
+			if days := s.Start.Sub(time.Now()).Hours() / 24; days < 30 || days > 300 {
+				continue
+			}
+			key := fmt.Sprintf("demo:dossier:%d", made)
+			d, err := a.enrolment.Request(ctx, learner, marketplace.Idem{Key: key + ":request", Fingerprint: key}, o.ID, s.ID)
+			if err != nil {
+				return err
+			}
+			if made == 1 && d.State == marketplace.NotProcessed {
+				provider := marketplace.Party{ProviderID: o.ProviderID}
+				if _, err := a.enrolment.Propose(ctx, provider, marketplace.Idem{Key: key + ":propose", Fingerprint: key}, d.ID, 0, ""); err != nil {
+					return err
+				}
+			}
+			made++
+			break
+		}
+	}
 	return nil
 }
 

@@ -41,6 +41,10 @@ func TestDemoLearnerIsFunded(t *testing.T) {
 			t.Errorf("%s: %+v, %v; want a balance of %d", d.id, v, err, d.balance)
 		}
 	}
+	ds, _, err := a.enrolment.Dossiers(context.Background(), marketplace.Party{Admin: true}, marketplace.DossierFilter{AccountID: "demo-learner"}, marketplace.Page{})
+	if err != nil || len(ds) != 2 || ds[0].State != marketplace.NotProcessed || ds[1].State != marketplace.Validated {
+		t.Errorf("demo dossiers after two starts: %d, %v", len(ds), err)
+	}
 }
 
 func TestIngestEmployment(t *testing.T) {
