@@ -1,7 +1,8 @@
 // Package bolt is the embedded storage backend: one bbolt file under the
 // data directory, with no server to run. Every write is one bbolt
 // transaction, synced to disk before it returns, so an acknowledged write
-// survives a crash of the process or the machine.
+// survives a crash of the process or the machine. Money operations
+// (Apply) from concurrent callers share transactions (group.go).
 package bolt
 
 import (
@@ -25,7 +26,8 @@ import (
 // Store is the bbolt backend. It is safe for concurrent use: bbolt allows
 // one writer and many readers at a time.
 type Store struct {
-	db *bbolt.DB
+	db    *bbolt.DB
+	group *group // commits Apply's operations (group.go)
 }
 
 var _ marketplace.Store = (*Store)(nil)
@@ -49,13 +51,6 @@ var (
 	allBuckets      = [][]byte{bProviders, bProvidersSIRET, bOffers, bSessions, bIdxProvider, bIdxRegion, bIdxDepartment, bIdxCert, bIdxStatus, bMeta}
 )
 
-func batchDelay() time.Duration {
-	if d, err := time.ParseDuration(os.Getenv("PARCOURS_BOLT_BATCH_DELAY")); err == nil {
-		return d
-	}
-	return 2 * time.Millisecond
-}
-
 // schemaVersion is written to the meta bucket; Open refuses a newer file.
 const schemaVersion = 1
 
@@ -72,15 +67,12 @@ func Open(path string, timeout time.Duration) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening %s: %w", filepath.Base(path), err)
 	}
-	// Batched writes (Apply) wait at most this long for company before
-	// their shared fsync; bbolt's default of 10 ms is made for many more
-	// writers than a few dozen clients bring. See docs/benchmarks-money.md.
-	db.MaxBatchDelay = batchDelay()
 	s := &Store{db: db}
 	if err := s.init(); err != nil {
 		db.Close()
 		return nil, err
 	}
+	s.group = newGroup(db)
 	return s, nil
 }
 
@@ -102,8 +94,12 @@ func (s *Store) init() error {
 	})
 }
 
-// Close closes the file. Pending reads finish first.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the file. Queued operations commit and pending reads
+// finish first.
+func (s *Store) Close() error {
+	s.group.close()
+	return s.db.Close()
+}
 
 // Ping checks that the store answers.
 func (s *Store) Ping(ctx context.Context) error {

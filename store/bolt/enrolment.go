@@ -101,10 +101,11 @@ func dueKey(d marketplace.Dossier) []byte {
 	return idxKey(d.Deadline.Format(time.DateOnly), d.ID)
 }
 
-// Apply implements marketplace.EnrolmentStore. Concurrent calls are
-// coalesced into one synced bbolt transaction (db.Batch), so that many
-// clients share each fsync; the function below only touches the
-// transaction, since Batch may run it twice.
+// Apply implements marketplace.EnrolmentStore. Operations are committed
+// by one goroutine in groups: each commit takes every operation that
+// arrived while the previous one was syncing, so that concurrent clients
+// share fsyncs without waiting on a timer (see group.go). Within a group,
+// operations apply in arrival order, each seeing the ones before it.
 func (s *Store) Apply(ctx context.Context, op marketplace.Op) (bool, error) {
 	if op.Key == "" {
 		return false, fmt.Errorf("an operation needs an idempotency key")
@@ -114,16 +115,13 @@ func (s *Store) Apply(ctx context.Context, op marketplace.Op) (bool, error) {
 		v.Add("postings", "%s", err.Error())
 		return false, &v
 	}
-	var applied bool
-	err := s.db.Batch(func(tx *bbolt.Tx) error {
-		applied = false
-		var err error
-		applied, err = applyOp(tx, op)
-		return err
-	})
-	return applied, err
+	return s.group.apply(op)
 }
 
+// applyOp applies one operation in tx. It checks everything first and
+// writes only when every check passed, so that an operation refused for a
+// domain reason leaves the transaction as it found it and the other
+// operations of its group commit.
 func applyOp(tx *bbolt.Tx, op marketplace.Op) (bool, error) {
 	jb := tx.Bucket(bJournal)
 	if v := jb.Get([]byte(op.Key)); v != nil {
@@ -136,15 +134,31 @@ func applyOp(tx *bbolt.Tx, op marketplace.Op) (bool, error) {
 		}
 		return false, nil
 	}
+	// Checks.
+	var old *marketplace.Dossier
+	if d := op.Dossier; d != nil {
+		var err error
+		if old, err = checkDossier(tx, *d, op.IfVersion); err != nil {
+			return false, err
+		}
+	}
+	balances, err := checkPostings(tx, op)
+	if err != nil {
+		return false, err
+	}
+	if e := op.Evaluation; e != nil && tx.Bucket(bEvaluations).Get([]byte(e.DossierID)) != nil {
+		return false, fmt.Errorf("dossier %s is already evaluated: %w", e.DossierID, marketplace.ErrConflict)
+	}
+	// Writes.
 	rec := marketplace.JournalRecord{Key: op.Key, Fingerprint: op.Fingerprint, At: op.At, Status: op.Status, Body: op.Body}
 	dossierID := ""
 	if d := op.Dossier; d != nil {
 		dossierID, rec.DossierID = d.ID, d.ID
-		if err := putDossier(tx, *d, op.IfVersion); err != nil {
+		if err := writeDossier(tx, *d, old); err != nil {
 			return false, err
 		}
 	}
-	if err := postAll(tx, op, dossierID); err != nil {
+	if err := writePostings(tx, op, balances, dossierID); err != nil {
 		return false, err
 	}
 	if e := op.Evaluation; e != nil {
@@ -155,36 +169,39 @@ func applyOp(tx *bbolt.Tx, op marketplace.Op) (bool, error) {
 	return true, put(jb, op.Key, rec)
 }
 
-func putDossier(tx *bbolt.Tx, d marketplace.Dossier, ifVersion int64) error {
-	b := tx.Bucket(bDossiers)
+// checkDossier checks a dossier write against the stored version and
+// returns the stored dossier (nil for a creation).
+func checkDossier(tx *bbolt.Tx, d marketplace.Dossier, ifVersion int64) (*marketplace.Dossier, error) {
 	var old marketplace.Dossier
-	switch err := get(b, d.ID, &old); {
+	switch err := get(tx.Bucket(bDossiers), d.ID, &old); {
 	case err == marketplace.ErrNotFound:
 		if ifVersion != 0 {
-			return fmt.Errorf("dossier %s: %w", d.ID, marketplace.ErrNotFound)
+			return nil, fmt.Errorf("dossier %s: %w", d.ID, marketplace.ErrNotFound)
 		}
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case ifVersion == 0:
+		return nil, fmt.Errorf("dossier %s exists: %w", d.ID, marketplace.ErrConflict)
+	case old.Version != ifVersion:
+		return nil, fmt.Errorf("dossier %s: %w", d.ID, marketplace.ErrStale)
+	case old.AccountID != d.AccountID || old.ProviderID != d.ProviderID:
+		return nil, fmt.Errorf("dossier %s cannot change hands", d.ID)
+	}
+	return &old, nil
+}
+
+func writeDossier(tx *bbolt.Tx, d marketplace.Dossier, old *marketplace.Dossier) error {
+	if old == nil {
 		if err := tx.Bucket(bDossByAccount).Put(idxKey(d.AccountID, d.ID), nil); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bDossByProvider).Put(idxKey(d.ProviderID, d.ID), nil); err != nil {
 			return err
 		}
-	case err != nil:
-		return err
-	default:
-		if ifVersion == 0 {
-			return fmt.Errorf("dossier %s exists: %w", d.ID, marketplace.ErrConflict)
-		}
-		if old.Version != ifVersion {
-			return fmt.Errorf("dossier %s: %w", d.ID, marketplace.ErrStale)
-		}
-		if old.AccountID != d.AccountID || old.ProviderID != d.ProviderID {
-			return fmt.Errorf("dossier %s cannot change hands", d.ID)
-		}
-		if k := dueKey(old); k != nil {
-			if err := tx.Bucket(bDossDue).Delete(k); err != nil {
-				return err
-			}
+	} else if k := dueKey(*old); k != nil {
+		if err := tx.Bucket(bDossDue).Delete(k); err != nil {
+			return err
 		}
 	}
 	if k := dueKey(d); k != nil {
@@ -192,27 +209,38 @@ func putDossier(tx *bbolt.Tx, d marketplace.Dossier, ifVersion int64) error {
 			return err
 		}
 	}
-	return put(b, d.ID, d)
+	return put(tx.Bucket(bDossiers), d.ID, d)
 }
 
-func postAll(tx *bbolt.Tx, op marketplace.Op, dossierID string) error {
-	bb, lb, ib := tx.Bucket(bBalances), tx.Bucket(bLedger), tx.Bucket(bLedgerByAccount)
-	for _, p := range op.Postings {
+// checkPostings returns the balances after the postings, refusing any
+// non-source account below zero or above its cap.
+func checkPostings(tx *bbolt.Tx, op marketplace.Op) ([]int64, error) {
+	bb := tx.Bucket(bBalances)
+	out := make([]int64, len(op.Postings))
+	for i, p := range op.Postings {
 		bal := balance(bb, p.Account) + p.Cents
 		if bal < 0 && !p.Account.IsSource() {
-			return fmt.Errorf("%w: %s would be %d cents", marketplace.ErrInsufficientBalance, p.Account.Kind(), bal)
+			return nil, fmt.Errorf("%w: %s would be %d cents", marketplace.ErrInsufficientBalance, p.Account.Kind(), bal)
 		}
 		if limit, ok := op.MaxBalance[p.Account]; ok && bal > limit {
-			return fmt.Errorf("%s would be %d cents, above its cap of %d: %w", p.Account.Kind(), bal, limit, marketplace.ErrConflict)
+			return nil, fmt.Errorf("%s would be %d cents, above its cap of %d: %w", p.Account.Kind(), bal, limit, marketplace.ErrConflict)
 		}
-		if err := bb.Put([]byte(p.Account), []byte(strconv.FormatInt(bal, 10))); err != nil {
+		out[i] = bal
+	}
+	return out, nil
+}
+
+func writePostings(tx *bbolt.Tx, op marketplace.Op, balances []int64, dossierID string) error {
+	bb, lb, ib := tx.Bucket(bBalances), tx.Bucket(bLedger), tx.Bucket(bLedgerByAccount)
+	for i, p := range op.Postings {
+		if err := bb.Put([]byte(p.Account), []byte(strconv.FormatInt(balances[i], 10))); err != nil {
 			return err
 		}
 		seq, err := lb.NextSequence()
 		if err != nil {
 			return err
 		}
-		e := marketplace.Entry{Seq: seq, TxKey: op.Key, Account: p.Account, Cents: p.Cents, Balance: bal, Kind: op.Kind, DossierID: dossierID, At: op.At}
+		e := marketplace.Entry{Seq: seq, TxKey: op.Key, Account: p.Account, Cents: p.Cents, Balance: balances[i], Kind: op.Kind, DossierID: dossierID, At: op.At}
 		data, err := json.Marshal(e)
 		if err != nil {
 			return err
@@ -228,11 +256,7 @@ func postAll(tx *bbolt.Tx, op marketplace.Op, dossierID string) error {
 }
 
 func putEvaluation(tx *bbolt.Tx, e marketplace.Evaluation) error {
-	b := tx.Bucket(bEvaluations)
-	if b.Get([]byte(e.DossierID)) != nil {
-		return fmt.Errorf("dossier %s is already evaluated: %w", e.DossierID, marketplace.ErrConflict)
-	}
-	if err := put(b, e.DossierID, e); err != nil {
+	if err := put(tx.Bucket(bEvaluations), e.DossierID, e); err != nil {
 		return err
 	}
 	if err := tx.Bucket(bEvalByOffer).Put([]byte(e.OfferID+"\x00"+e.At.UTC().Format(time.RFC3339Nano)+"\x00"+e.DossierID), nil); err != nil {
