@@ -125,7 +125,7 @@ func (s *Store) Apply(ctx context.Context, op marketplace.Op) (bool, error) {
 func applyOp(tx *bbolt.Tx, op marketplace.Op) (bool, error) {
 	jb := tx.Bucket(bJournal)
 	if v := jb.Get([]byte(op.Key)); v != nil {
-		var rec marketplace.JournalRecord
+		var rec journalRecord
 		if err := jsonUnmarshal(v, &rec); err != nil {
 			return false, err
 		}
@@ -150,7 +150,7 @@ func applyOp(tx *bbolt.Tx, op marketplace.Op) (bool, error) {
 		return false, fmt.Errorf("dossier %s is already evaluated: %w", e.DossierID, marketplace.ErrConflict)
 	}
 	// Writes.
-	rec := marketplace.JournalRecord{Key: op.Key, Fingerprint: op.Fingerprint, At: op.At, Status: op.Status, Body: op.Body}
+	rec := newJournalRecord(marketplace.JournalRecord{Fingerprint: op.Fingerprint, At: op.At, Status: op.Status, Body: op.Body})
 	dossierID := ""
 	if d := op.Dossier; d != nil {
 		dossierID, rec.DossierID = d.ID, d.ID
@@ -335,26 +335,60 @@ func (s *Store) Entries(ctx context.Context, acct marketplace.LedgerAccount, pag
 	return out, next, err
 }
 
+// journalRecord is a JournalRecord as stored: a JSON response body is
+// kept as JSON rather than base64, a third smaller, since every money
+// request writes one.
+type journalRecord struct {
+	Fingerprint string          `json:"f"`
+	DossierID   string          `json:"d,omitempty"`
+	At          time.Time       `json:"t"`
+	Status      int             `json:"s,omitempty"`
+	JSON        json.RawMessage `json:"j,omitempty"`
+	Raw         []byte          `json:"r,omitempty"` // a body that is not JSON
+}
+
+func newJournalRecord(r marketplace.JournalRecord) journalRecord {
+	out := journalRecord{Fingerprint: r.Fingerprint, DossierID: r.DossierID, At: r.At, Status: r.Status}
+	if len(r.Body) > 0 && json.Valid(r.Body) {
+		out.JSON = r.Body
+	} else {
+		out.Raw = r.Body
+	}
+	return out
+}
+
+func (r journalRecord) record(key string) marketplace.JournalRecord {
+	body := []byte(r.JSON)
+	if len(body) == 0 {
+		body = r.Raw
+	}
+	return marketplace.JournalRecord{Key: key, Fingerprint: r.Fingerprint, DossierID: r.DossierID, At: r.At, Status: r.Status, Body: body}
+}
+
 // Journal implements marketplace.EnrolmentStore.
 func (s *Store) Journal(ctx context.Context, key string) (marketplace.JournalRecord, error) {
-	var rec marketplace.JournalRecord
+	var rec journalRecord
 	err := s.db.View(func(tx *bbolt.Tx) error { return get(tx.Bucket(bJournal), key, &rec) })
-	return rec, err
+	if err != nil {
+		return marketplace.JournalRecord{}, err
+	}
+	return rec.record(key), nil
 }
 
 // SaveResponse implements marketplace.EnrolmentStore.
 func (s *Store) SaveResponse(ctx context.Context, key, fingerprint string, status int, body []byte) error {
 	return s.db.Batch(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bJournal)
-		rec := marketplace.JournalRecord{Key: key, Fingerprint: fingerprint, At: time.Now().UTC()}
-		if err := get(b, key, &rec); err != nil && err != marketplace.ErrNotFound {
+		stored := journalRecord{Fingerprint: fingerprint, At: time.Now().UTC()}
+		if err := get(b, key, &stored); err != nil && err != marketplace.ErrNotFound {
 			return err
 		}
-		if rec.Fingerprint != fingerprint {
+		if stored.Fingerprint != fingerprint {
 			return marketplace.ErrIdempotencyMismatch
 		}
+		rec := stored.record(key)
 		rec.Status, rec.Body = status, body
-		return put(b, key, rec)
+		return put(b, key, newJournalRecord(rec))
 	})
 }
 
