@@ -86,6 +86,7 @@ func (s *Server) idempotent(c *gin.Context) {
 		writeProblem(c, s.log, err)
 		return
 	}
+	idem.Unused = err != nil
 	c.Set(ctxIdem, idem)
 	w := &captureWriter{ResponseWriter: c.Writer}
 	c.Writer = w
@@ -116,21 +117,30 @@ func dossierIdem(c *gin.Context, status int) marketplace.Idem {
 	}
 	idem.Respond = func(d marketplace.Dossier) (int, []byte) {
 		body, _ := json.Marshal(dossierOutput(d))
-		c.Set(ctxRendered, d.ID+"@"+strconv.FormatInt(d.Version, 10))
+		c.Set(ctxRendered, rendered{d.ID + "@" + strconv.FormatInt(d.Version, 10), body})
 		return status, body
 	}
 	return idem
 }
 
+// rendered is a response Respond made, kept so that the handler sends the
+// very bytes the operation stored.
+type rendered struct {
+	version string
+	body    []byte
+}
+
 // writeDossier sends a dossier; when it is the one Respond rendered, the
 // operation stored the response already.
 func writeDossier(c *gin.Context, status int, d marketplace.Dossier) {
+	if v, ok := c.Get(ctxRendered); ok && v.(rendered).version == d.ID+"@"+strconv.FormatInt(d.Version, 10) {
+		c.Set(ctxStored, true)
+		c.Data(status, "application/json; charset=utf-8", v.(rendered).body)
+		return
+	}
 	body, err := json.Marshal(dossierOutput(d))
 	if err != nil {
 		panic(err)
-	}
-	if v, _ := c.Get(ctxRendered); v == d.ID+"@"+strconv.FormatInt(d.Version, 10) {
-		c.Set(ctxStored, true)
 	}
 	c.Data(status, "application/json; charset=utf-8", body)
 }

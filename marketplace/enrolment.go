@@ -29,6 +29,10 @@ type Idem struct {
 	// in the same operation as the change (Op.Status, Op.Body): a retry then
 	// gets exactly that response back, and the request needs one write.
 	Respond func(Dossier) (status int, body []byte)
+	// Unused says that the caller has just found no record under Key, so
+	// the service need not look again before applying (the store still
+	// checks the key inside the operation).
+	Unused bool
 }
 
 // EnrolmentConfig holds the rules an EnrolmentService applies.
@@ -253,6 +257,7 @@ func (s *EnrolmentService) Request(ctx context.Context, who Party, idem Idem, of
 		return Dossier{}, err
 	}
 	if !applied {
+		idem.Unused = false
 		d, _, err = s.replayed(ctx, idem)
 	}
 	return d, err
@@ -275,7 +280,7 @@ func (s *EnrolmentService) session(ctx context.Context, offerID, sessionID strin
 
 // replayed returns the dossier of an idempotency key already applied.
 func (s *EnrolmentService) replayed(ctx context.Context, idem Idem) (Dossier, bool, error) {
-	if idem.Key == "" {
+	if idem.Key == "" || idem.Unused {
 		return Dossier{}, false, nil
 	}
 	rec, err := s.store.Journal(ctx, idem.Key)
