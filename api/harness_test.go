@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -43,6 +44,12 @@ type testEnv struct {
 	tokens *auth.Tokens
 	key    ed25519.PrivateKey
 	graph  *skills.Embedded
+
+	// enrol is the money side; shift moves its clock (nanoseconds added
+	// to the real time), so that tests can reach a session's start.
+	enrol      *marketplace.EnrolmentService
+	shift      atomic.Int64
+	webhookKey []byte
 
 	lyon, villeurbanne, nocert marketplace.Provider
 	offer, draft, otherOffer   marketplace.Offer
@@ -77,13 +84,22 @@ func newEnv(tb testing.TB, opts ...func(*api.Deps)) *testEnv {
 	}
 	e.graph = g
 	e.cat.Observe(g)
+	e.webhookKey = []byte("test-webhook-key-test-webhook-key")
+	e.enrol = marketplace.NewEnrolmentService(store, store, marketplace.EnrolmentConfig{
+		NIRKey:     []byte("test-nir-key-test-nir-key-test-ni"),
+		CoPayments: []marketplace.CoPayment{{From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Cents: 102_23}},
+		Payments:   marketplace.DemoPayments{},
+		Now:        func() time.Time { return time.Now().Add(time.Duration(e.shift.Load())) },
+	})
 	d := api.Deps{
-		Graph:     g,
-		Log:       slog.New(slog.DiscardHandler),
-		Catalogue: e.cat,
-		Places:    geo.Default(),
-		Tokens:    e.tokens,
-		Backup:    store,
+		Graph:          g,
+		Log:            slog.New(slog.DiscardHandler),
+		Enrolment:      e.enrol,
+		PaymentSecrets: map[string][]byte{"card": e.webhookKey},
+		Catalogue:      e.cat,
+		Places:         geo.Default(),
+		Tokens:         e.tokens,
+		Backup:         store,
 
 		MaxBodyBytes:  testMaxBody,
 		RatePerSecond: 1e6,

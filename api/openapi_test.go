@@ -371,6 +371,13 @@ func TestOpenAPISecurityMatchesServer(t *testing.T) {
 				r.body = jsonBody(t, rb.Value.Content.Get("application/json").Example)
 			}
 			rec := e.do(r)
+			if strings.Contains(o.path, "/payments/webhook/") {
+				// Signed by the payment provider instead of a token: TestPaymentWebhook.
+				if rec.Code != http.StatusNotFound && rec.Code != http.StatusUnauthorized {
+					t.Errorf("an unsigned webhook answers %d", rec.Code)
+				}
+				return
+			}
 			if anonymous(doc, o.op) {
 				if rec.Code >= 300 {
 					t.Errorf("documented as public, answers %d to an anonymous call: %.300s", rec.Code, rec.Body)

@@ -20,6 +20,8 @@ type Problem struct {
 	Instance  string         `json:"instance,omitempty"`
 	RequestID string         `json:"request_id,omitempty"`
 	Errors    []ProblemField `json:"errors,omitempty"`
+	// State is the dossier's current state when an action is not allowed in it.
+	State string `json:"state,omitempty"`
 }
 
 // ProblemField names one input field at fault.
@@ -60,6 +62,10 @@ var errorTable = []struct {
 	{marketplace.ErrNotFound, http.StatusNotFound, "not-found", "Not found"},
 	{errNotFoundRoute, http.StatusNotFound, "not-found", "Not found"},
 	{errMethod, http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed"},
+	{marketplace.ErrIdempotencyMismatch, http.StatusUnprocessableEntity, "idempotency-key-reused", "The Idempotency-Key was used for a different request"},
+	{marketplace.ErrInsufficientBalance, http.StatusConflict, "insufficient-balance", "The balance does not cover this"},
+	{marketplace.ErrInvalidState, http.StatusConflict, "invalid-state", "Not allowed in the dossier's current state"},
+	{marketplace.ErrBadSignature, http.StatusUnauthorized, "bad-signature", "The webhook signature is missing, wrong or too old"},
 	{marketplace.ErrConflict, http.StatusConflict, "conflict", "Conflict with the current state"},
 	{marketplace.ErrNotPublishable, http.StatusUnprocessableEntity, "not-publishable", "The offer cannot be published"},
 	{errRateLimited, http.StatusTooManyRequests, "rate-limited", "Too many requests"},
@@ -72,6 +78,10 @@ func problemFor(err error) Problem {
 	for _, row := range errorTable {
 		if errors.Is(err, row.err) {
 			p := Problem{Type: ProblemTypeBase + row.slug, Title: row.title, Status: row.status, Detail: err.Error()}
+			var se *marketplace.StateError
+			if errors.As(err, &se) {
+				p.State = string(se.State)
+			}
 			var v *marketplace.ValidationError
 			if errors.As(err, &v) {
 				for _, f := range v.Fields {

@@ -49,6 +49,13 @@ type Deps struct {
 	Backup Backuper
 	// Pages, when set, adds the web pages.
 	Pages Pages
+	// Enrolment, when set, adds training accounts, dossiers, top-up rules
+	// and payment webhooks.
+	Enrolment *marketplace.EnrolmentService
+	// PaymentSecrets are the webhook signing secrets by payment provider
+	// name; WebhookTolerance bounds the age of a signed webhook.
+	PaymentSecrets   map[string][]byte
+	WebhookTolerance time.Duration
 	// Demo tells whether demo mode is on.
 	Demo bool
 	// MaxBodyBytes bounds request bodies; RatePerSecond and RateBurst bound
@@ -167,6 +174,9 @@ func (s *Server) routes() {
 	}
 	if s.Backup != nil {
 		v1.POST("/admin/backup", s.handler(s.backup))
+	}
+	if s.Enrolment != nil {
+		s.moneyRoutes(v1)
 	}
 	if s.Pages != nil {
 		s.Pages.Register(r.Group("/", s.rateLimit))

@@ -1,7 +1,6 @@
 package api_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,22 +9,13 @@ import (
 	"github.com/parcours/parcours/auth"
 )
 
-func decodeAs[T any](t *testing.T, body []byte) T {
-	t.Helper()
-	var v T
-	if err := json.Unmarshal(body, &v); err != nil {
-		t.Fatalf("%v: %s", err, body)
-	}
-	return v
-}
-
 func TestOccupationEndpoint(t *testing.T) {
 	e := newEnv(t)
 	rec := e.do(req{method: "GET", path: "/api/v1/occupations/M1805"})
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
-	o := decodeAs[api.OccupationOutput](t, rec.Body.Bytes())
+	o := decodeAs[api.OccupationOutput](t, rec)
 	if o.Label != "Études et développement informatique" || len(o.Requires) < 10 || !o.Requires[0].Essential {
 		t.Errorf("occupation = %+v", o)
 	}
@@ -43,7 +33,7 @@ func TestOccupationEndpoint(t *testing.T) {
 	problem(t, e.do(req{method: "GET", path: "/api/v1/occupations/M1805%20x"}), http.StatusBadRequest, "code")
 
 	rec = e.do(req{method: "GET", path: "/api/v1/occupations/M1805/trainings?region=84"})
-	tl := decodeAs[api.TrainingList](t, rec.Body.Bytes())
+	tl := decodeAs[api.TrainingList](t, rec)
 	// The fixtures' published DWWM offers in Lyon teach the occupation.
 	if len(tl.Results) != 2 || tl.Results[0].Certification != "RNCP37674" || tl.Results[0].Coverage < 8 {
 		t.Errorf("trainings = %+v", tl)
@@ -55,7 +45,7 @@ func TestOccupationEndpoint(t *testing.T) {
 func TestNeighboursEndpoint(t *testing.T) {
 	e := newEnv(t)
 	rec := e.do(req{method: "GET", path: "/api/v1/skills/" + testSkill + "/neighbours"})
-	n := decodeAs[api.NeighboursOutput](t, rec.Body.Bytes())
+	n := decodeAs[api.NeighboursOutput](t, rec)
 	if rec.Code != http.StatusOK || n.Skill.Label != "Maquetter des interfaces utilisateur" || n.Neighbours == nil {
 		t.Errorf("neighbours: %d %+v", rec.Code, n)
 	}
@@ -73,7 +63,7 @@ func TestMySkillsAndGap(t *testing.T) {
 		if rec.Code != http.StatusOK {
 			t.Fatalf("gap: %d %s", rec.Code, rec.Body)
 		}
-		return decodeAs[api.GapOutput](t, rec.Body.Bytes())
+		return decodeAs[api.GapOutput](t, rec)
 	}
 	before := gap()
 	if len(before.Covered) != 0 || len(before.Missing) != before.Required || len(before.Trainings) == 0 || before.Trainings[0].Certification != "RNCP37674" {
@@ -83,7 +73,7 @@ func TestMySkillsAndGap(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("put: %d %s", rec.Code, rec.Body)
 	}
-	mine := decodeAs[api.MySkillsOutput](t, rec.Body.Bytes())
+	mine := decodeAs[api.MySkillsOutput](t, rec)
 	if len(mine.Skills) != 2 || mine.Skills[0].Evidence != "declared" {
 		t.Errorf("skills = %+v", mine)
 	}
@@ -101,11 +91,11 @@ func TestMySkillsAndGap(t *testing.T) {
 		problem(t, e.do(req{method: "PUT", path: "/api/v1/me/skills", token: tok, body: c.body}), http.StatusBadRequest, c.field)
 	}
 	rec = e.do(req{method: "GET", path: "/api/v1/me/skills", token: tok})
-	if got := decodeAs[api.MySkillsOutput](t, rec.Body.Bytes()); len(got.Skills) != 2 {
+	if got := decodeAs[api.MySkillsOutput](t, rec); len(got.Skills) != 2 {
 		t.Errorf("skills after rejected updates = %+v", got)
 	}
 	rec = e.do(req{method: "GET", path: "/api/v1/me/passerelles?limit=3", token: tok})
-	ps := decodeAs[api.PasserelleList](t, rec.Body.Bytes())
+	ps := decodeAs[api.PasserelleList](t, rec)
 	if len(ps.Results) == 0 || ps.Results[0].Covered == 0 {
 		t.Errorf("passerelles = %+v", ps)
 	}
@@ -115,7 +105,7 @@ func TestMySkillsAndGap(t *testing.T) {
 	// Another learner sees only their own skills.
 	other := e.token(t, auth.Learner, "learner-2")
 	rec = e.do(req{method: "GET", path: "/api/v1/me/skills", token: other})
-	if got := decodeAs[api.MySkillsOutput](t, rec.Body.Bytes()); len(got.Skills) != 0 {
+	if got := decodeAs[api.MySkillsOutput](t, rec); len(got.Skills) != 0 {
 		t.Errorf("another learner sees %+v", got)
 	}
 }

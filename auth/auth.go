@@ -8,6 +8,8 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -63,7 +65,16 @@ type Tokens struct {
 	issuer string
 	maxTTL time.Duration
 	now    func() time.Time
+	// verified remembers tokens already verified: checking an Ed25519
+	// signature costs more than the rest of a typical request. A token is
+	// exact signed bytes, so a remembered one is as good as a checked one
+	// until it expires.
+	verified sync.Map // token -> Principal
+	count    atomic.Int64
 }
+
+// maxVerified bounds the remembered tokens; past it they are forgotten at once.
+const maxVerified = 100_000
 
 // NewTokens returns a minter and verifier for key; maxTTL bounds the
 // lifetime Mint accepts. now may be nil for time.Now.
@@ -101,6 +112,29 @@ func (t *Tokens) Mint(role Role, subject string, ttl time.Duration) (string, err
 // Verify checks a token's signature, issuer, audience and lifetime and
 // returns its holder.
 func (t *Tokens) Verify(token string) (Principal, error) {
+	if v, ok := t.verified.Load(token); ok {
+		p := v.(Principal)
+		if t.now().Before(p.Expires.Add(verifyLeeway)) {
+			return p, nil
+		}
+		t.verified.Delete(token)
+	}
+	p, err := t.verify(token)
+	if err != nil {
+		return p, err
+	}
+	if t.count.Add(1) > maxVerified {
+		t.verified.Clear()
+		t.count.Store(0)
+	}
+	t.verified.Store(token, p)
+	return p, nil
+}
+
+// verifyLeeway is the clock skew tolerated on a token's times.
+const verifyLeeway = 30 * time.Second
+
+func (t *Tokens) verify(token string) (Principal, error) {
 	var c claims
 	_, err := jwt.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) {
 		return t.key.Public(), nil
@@ -110,7 +144,7 @@ func (t *Tokens) Verify(token string) (Principal, error) {
 		jwt.WithAudience(t.issuer),
 		jwt.WithExpirationRequired(),
 		jwt.WithTimeFunc(t.now),
-		jwt.WithLeeway(30*time.Second),
+		jwt.WithLeeway(verifyLeeway),
 	)
 	if err != nil {
 		return Principal{}, fmt.Errorf("%w: %v", ErrInvalidToken, err)

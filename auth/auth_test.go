@@ -87,3 +87,26 @@ func TestMintRefuses(t *testing.T) {
 		t.Error("minted past the maximum lifetime")
 	}
 }
+
+// A remembered token expires like any other.
+func TestRememberedTokenExpires(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	tk := NewTokens(newKey(t), "parcours", 24*time.Hour, func() time.Time { return now })
+	tok, err := tk.Mint(Learner, "acct-1", time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := tk.Verify(tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	now = now.Add(2 * time.Minute)
+	if _, err := tk.Verify(tok); !errors.Is(err, ErrInvalidToken) {
+		t.Errorf("an expired remembered token: %v", err)
+	}
+	// A token forged from a remembered one is still refused.
+	if _, err := tk.Verify(tok[:len(tok)-2] + "xx"); !errors.Is(err, ErrInvalidToken) {
+		t.Errorf("a forged token: %v", err)
+	}
+}

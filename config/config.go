@@ -31,6 +31,53 @@ type Config struct {
 	Auth      Auth      `yaml:"auth"`
 	RateLimit RateLimit `yaml:"rate_limit"`
 	Log       Log       `yaml:"log"`
+	Money     Money     `yaml:"money"`
+}
+
+// Money configures training accounts, dossiers and payments.
+type Money struct {
+	// CoPayments is the co-payment (reste à charge) schedule: entries
+	// "YYYY-MM-DD=cents", each in force from its date.
+	CoPayments []string `yaml:"copayments"`
+	// EvaluationReleaseDays is how many days after the exit the provider is
+	// paid when the learner has not evaluated.
+	EvaluationReleaseDays int `yaml:"evaluation_release_days"`
+	// CreditSchedule and DeadlineSchedule are the cron schedules of the
+	// yearly credit job and of the dossier deadline job.
+	CreditSchedule   string   `yaml:"credit_schedule"`
+	DeadlineSchedule string   `yaml:"deadline_schedule"`
+	Payments         Payments `yaml:"payments"`
+}
+
+// Payments configures the external payment provider.
+type Payments struct {
+	// Provider is auto (demo in demo mode, webhook otherwise), demo or webhook.
+	Provider string `yaml:"provider"`
+	// Name is the webhook provider's name in /api/v1/payments/webhook/{name}.
+	Name string `yaml:"name"`
+	// WebhookTolerance bounds the age of a signed webhook.
+	WebhookTolerance time.Duration `yaml:"webhook_tolerance"`
+}
+
+// CoPayment is one parsed entry of the co-payment schedule.
+type CoPayment struct {
+	From  time.Time
+	Cents int64
+}
+
+// ParseCoPayments parses money.copayments.
+func ParseCoPayments(entries []string) ([]CoPayment, error) {
+	var out []CoPayment
+	for _, e := range entries {
+		d, c, ok := strings.Cut(e, "=")
+		from, err := time.Parse(time.DateOnly, strings.TrimSpace(d))
+		cents, cerr := strconv.ParseInt(strings.TrimSpace(c), 10, 64)
+		if !ok || err != nil || cerr != nil || cents < 0 || cents > 100000 {
+			return nil, fmt.Errorf("%q is not YYYY-MM-DD=cents (0 to 100000)", e)
+		}
+		out = append(out, CoPayment{From: from, Cents: cents})
+	}
+	return out, nil
 }
 
 // Server holds the HTTP server settings.
@@ -121,6 +168,13 @@ func Default() Config {
 		Auth:      Auth{Issuer: "parcours", TokenTTL: time.Hour, MaxTTL: 30 * 24 * time.Hour},
 		RateLimit: RateLimit{PerSecond: 20, Burst: 60},
 		Log:       Log{Level: "info", Format: "text"},
+		Money: Money{
+			CoPayments:            []string{"2024-05-02=10000", "2025-01-01=10223"},
+			EvaluationReleaseDays: 30,
+			CreditSchedule:        "30 2 * * *",
+			DeadlineSchedule:      "*/10 * * * *",
+			Payments:              Payments{Provider: "auto", Name: "card", WebhookTolerance: 5 * time.Minute},
+		},
 	}
 }
 
@@ -274,6 +328,7 @@ func (c Config) Validate() error {
 		{"graph.neo4j.query_timeout", c.Graph.Neo4j.QueryTimeout},
 		{"auth.token_ttl", c.Auth.TokenTTL},
 		{"auth.max_ttl", c.Auth.MaxTTL},
+		{"money.payments.webhook_tolerance", c.Money.Payments.WebhookTolerance},
 	} {
 		if d.v <= 0 {
 			bad(d.path, "must be a positive duration")
@@ -340,6 +395,25 @@ func (c Config) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		bad("log.level", "%q is not debug, info, warn or error", c.Log.Level)
+	}
+	if _, err := ParseCoPayments(c.Money.CoPayments); err != nil {
+		bad("money.copayments", "%v", err)
+	}
+	if c.Money.EvaluationReleaseDays < 1 || c.Money.EvaluationReleaseDays > 365 {
+		bad("money.evaluation_release_days", "must be between 1 and 365")
+	}
+	for _, sch := range []struct{ path, v string }{{"money.credit_schedule", c.Money.CreditSchedule}, {"money.deadline_schedule", c.Money.DeadlineSchedule}} {
+		if len(strings.Fields(sch.v)) != 5 && !strings.HasPrefix(sch.v, "@") {
+			bad(sch.path, "%q is not a 5-field cron schedule", sch.v)
+		}
+	}
+	switch c.Money.Payments.Provider {
+	case "auto", "demo", "webhook":
+	default:
+		bad("money.payments.provider", "%q is not auto, demo or webhook", c.Money.Payments.Provider)
+	}
+	if c.Money.Payments.Name == "" || strings.ContainsAny(c.Money.Payments.Name, "/: ") {
+		bad("money.payments.name", "must be a short name without / : or spaces")
 	}
 	switch c.Log.Format {
 	case "text", "json":

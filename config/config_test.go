@@ -104,6 +104,10 @@ func TestValidate(t *testing.T) {
 		{"neo4j uri", func(c *Config) { c.Graph.Neo4j.URI = "http://localhost:7474" }, "graph.neo4j.uri"},
 		{"neo4j user", func(c *Config) { c.Graph.Backend = "neo4j"; c.Graph.Neo4j.User = "" }, "graph.neo4j.user"},
 		{"neo4j timeout", func(c *Config) { c.Graph.Neo4j.QueryTimeout = 0 }, "graph.neo4j.query_timeout"},
+		{"co-payment", func(c *Config) { c.Money.CoPayments = []string{"2025-13-01=10223"} }, "money.copayments"},
+		{"release days", func(c *Config) { c.Money.EvaluationReleaseDays = 0 }, "money.evaluation_release_days"},
+		{"payment provider", func(c *Config) { c.Money.Payments.Provider = "cash" }, "money.payments.provider"},
+		{"deadline schedule", func(c *Config) { c.Money.DeadlineSchedule = "often" }, "money.deadline_schedule"},
 	}
 	if err := Default().Validate(); err != nil {
 		t.Fatalf("defaults do not validate: %v", err)

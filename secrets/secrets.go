@@ -22,6 +22,9 @@ type Secrets struct {
 	TokenKey       ed25519.PrivateKey // signs bearer tokens (EdDSA JWT)
 	NIRKey         []byte             // 32 bytes: HMAC-SHA-256 key of NIR lookups
 	AttestationKey ed25519.PrivateKey // signs attestations
+	// PaymentWebhookKey (32 bytes) is shared with the payment provider,
+	// which signs its webhooks with it (HMAC-SHA-256).
+	PaymentWebhookKey []byte
 }
 
 // Dir is the directory inside the data directory that holds the keys.
@@ -46,6 +49,9 @@ func Load(dataDir string) (*Secrets, error) {
 		return nil, err
 	}
 	s.AttestationKey = ed25519.NewKeyFromSeed(seed)
+	if s.PaymentWebhookKey, err = loadOrCreate(filepath.Join(dir, "payment-webhook.key"), 32); err != nil {
+		return nil, err
+	}
 	return &s, nil
 }
 

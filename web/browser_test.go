@@ -22,6 +22,7 @@ import (
 
 	"github.com/parcours/parcours/demo"
 	"github.com/parcours/parcours/geo"
+	"github.com/parcours/parcours/marketplace"
 )
 
 // The browser tests drive Debian's chromium through the DevTools protocol
@@ -340,6 +341,120 @@ func TestBrowser(t *testing.T) {
 		}
 		b.check("17-ce-qui-me-manque-enregistre")
 		b.navigate(chromedp.Click(chromedp.CSS(".session button")), 200)
+	})
+
+	// The enrolment journey through the pages: a learner asks for a
+	// session, the provider proposes, the learner accepts, the provider
+	// declares entry and exit, the learner evaluates, the provider is paid.
+	t.Run("enrolment journey", func(t *testing.T) {
+		b.t = t
+		ctx := context.Background()
+		acct := s.learnerAccount(t, "255081416802538", 5000_00)
+		signIn := func(role, subject string) {
+			t.Helper()
+			b.open("/connexion-demo", 200)
+			b.do(chromedp.Click(chromedp.CSS("#role-" + role)))
+			if subject != "" {
+				b.do(chromedp.SendKeys(chromedp.CSS("#identifiant"), subject))
+			}
+			b.navigate(chromedp.Click(chromedp.CSS("form.formulaire button[type=submit]")), 200)
+		}
+		// The provider the demo sign-in offers first, and one of its
+		// offers with a session far enough ahead for a proposal.
+		b.open("/connexion-demo", 200)
+		providerID := b.eval(`document.querySelector("#organisme").selectedOptions[0].value`)
+		var offerID, sessionID string
+		offers, _, err := s.catalogue.Store().Offers(ctx, marketplace.OfferFilter{ProviderID: providerID, Status: marketplace.Published}, marketplace.Page{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+	find:
+		for _, o := range offers {
+			ss, _ := s.catalogue.Store().Sessions(ctx, o.ID)
+			for _, ss := range ss {
+				if ss.Start.After(time.Now().AddDate(0, 0, 25)) && ss.Start.Before(time.Now().AddDate(0, 0, 300)) {
+					offerID, sessionID = o.ID, ss.ID
+					break find
+				}
+			}
+		}
+		if offerID == "" {
+			t.Fatalf("provider %s has no offer with a session 25 to 300 days ahead", providerID)
+		}
+
+		signIn("learner", acct)
+		if n := b.count(`nav a[href="/mon-compte"]`); n != 1 {
+			t.Error("no Mon compte link for a learner")
+		}
+		b.open("/formations/"+offerID, 200)
+		b.do(chromedp.Click(chromedp.CSS("#session-" + sessionID)))
+		b.check("21-formation-inscription")
+		b.navigate(chromedp.Click(chromedp.CSS(`form[action$="/inscription"] button[type=submit]`)), 200)
+		if loc := b.location(); !strings.Contains(loc, "/mon-compte") {
+			t.Fatalf("after the request: %s", loc)
+		}
+		if st := b.text(".dossier .etape"); st != "Demande envoyée à l’organisme" {
+			t.Errorf("state %q", st)
+		}
+		b.check("22-mon-compte-demande")
+
+		signIn("provider", "")
+		b.open("/organisme/demandes", 200)
+		b.check("23-demandes")
+		b.navigate(chromedp.Click(chromedp.CSS(`.dossier form input[value="proposer"] ~ button`)), 200)
+		if st := b.text(".dossier .etape"); st != "Proposition de l’organisme à accepter" {
+			t.Errorf("state after the proposal %q", st)
+		}
+
+		signIn("learner", acct)
+		b.open("/mon-compte", 200)
+		b.check("24-mon-compte-proposition")
+		b.do(chromedp.Click(chromedp.CSS(`.dossier input[name="reste"]`)))
+		b.navigate(chromedp.Click(chromedp.CSS(`.dossier form input[value="accepter"] ~ button`)), 200)
+		if st := b.text(".dossier .etape"); st != "Inscription acceptée" {
+			t.Errorf("state after the acceptance %q", st)
+		}
+		if bal := b.text(".solde"); bal == "5 000 €" {
+			t.Error("the balance did not change after the acceptance")
+		}
+
+		d, _, err := s.enrol.Store().Dossiers(ctx, marketplace.DossierFilter{AccountID: acct}, marketplace.Page{})
+		if err != nil || len(d) != 1 {
+			t.Fatalf("dossiers %v %v", d, err)
+		}
+		s.shift.Store(int64(d[0].SessionStart.Sub(time.Now()) + 36*time.Hour)) // the session has started
+		signIn("provider", "")
+		b.open("/organisme/demandes", 200)
+		b.navigate(chromedp.Click(chromedp.CSS(`.dossier form input[value="entree"] ~ button`)), 200)
+		b.check("25-demandes-en-formation")
+		b.navigate(chromedp.Click(chromedp.CSS(`.dossier form.formulaire-ligne button`)), 200)
+		if st := b.text(".dossier .etape"); st != "Formation terminée, à évaluer" {
+			t.Errorf("state after the exit %q", st)
+		}
+
+		signIn("learner", acct)
+		b.open("/mon-compte", 200)
+		b.navigate(chromedp.Click(chromedp.CSS(`.dossier a[href$="/evaluation"]`)), 200)
+		b.check("26-evaluation")
+		for _, c := range marketplace.Criteria {
+			b.do(chromedp.Click(chromedp.CSS(`label[for="` + c + `-5"]`)))
+		}
+		b.do(chromedp.SendKeys(chromedp.CSS("#commentaire"), "Formateurs disponibles."))
+		b.navigate(chromedp.Click(chromedp.CSS(`form[action$="/evaluation"] button[type=submit]`)), 200)
+		if st := b.text(".dossier .etape"); st != "Service fait, organisme payé" {
+			t.Errorf("state after the evaluation %q", st)
+		}
+		b.check("27-mon-compte-paye")
+		bal, _ := s.enrol.Store().Balances(ctx, marketplace.ProviderAccount(providerID))
+		if bal[marketplace.ProviderAccount(providerID)] != d[0].PriceCents {
+			t.Errorf("provider paid %d, want %d", bal[marketplace.ProviderAccount(providerID)], d[0].PriceCents)
+		}
+		b.open("/formations/"+offerID, 200)
+		if avis := b.text("#titre-avis + p"); !strings.Contains(avis, "5,0 / 5") || !strings.Contains(avis, "1 évaluation") {
+			t.Errorf("ratings on the offer page %q", avis)
+		}
+		b.check("28-formation-avis")
+		s.shift.Store(0)
 	})
 
 	t.Run("narrow screen", func(t *testing.T) {

@@ -31,6 +31,9 @@ type offerView struct {
 	Sessions    []sessionRow
 	NextSession string
 	Provider    *providerCard
+	Ratings     *ratingsView
+	Enrol       *enrolView
+	EnrolURL    string
 }
 
 type sessionRow struct {
@@ -117,6 +120,10 @@ func (p *Pages) offer(c *gin.Context) (response, error) {
 	case !errors.Is(err, marketplace.ErrNotFound):
 		return response{}, err
 	}
+	if v.Ratings, err = p.ratings(c, "offer:"+o.ID, o.ID); err != nil {
+		return response{}, err
+	}
+	v.Enrol, v.EnrolURL = p.enrolForm(c, o, ss), "/formations/"+o.ID+"/inscription"
 	return response{page: "offer.html", title: o.Title, data: v}, nil
 }
 
@@ -163,6 +170,7 @@ type providerView struct {
 	Description         []string
 	Website             string
 	List                resultList
+	Ratings             *ratingsView
 }
 
 // providerPageSize is the number of offers per page on a provider's page,
@@ -195,5 +203,8 @@ func (p *Pages) provider(c *gin.Context) (response, error) {
 		return response{}, err
 	}
 	v.List.Empty, v.List.Sub = "Cet organisme n’a aucune formation publiée pour le moment.", true
+	if v.Ratings, err = p.ratings(c, "provider:"+pr.ID, ""); err != nil {
+		return response{}, err
+	}
 	return response{page: "provider.html", title: pr.Name, data: v}, nil
 }

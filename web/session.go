@@ -21,6 +21,8 @@ const ctxViewer = "web.viewer"
 type viewer struct {
 	RoleLabel string // in French
 	Name      string // the provider's name, or the subject
+	Learner   bool   // the menu shows "Mon compte"
+	Provider  bool   // the menu shows the provider's inbox
 	principal auth.Principal
 }
 
@@ -46,7 +48,7 @@ func (p *Pages) viewer(c *gin.Context) {
 
 // describe names a principal for the banner.
 func (p *Pages) describe(ctx context.Context, pr auth.Principal) *viewer {
-	v := &viewer{RoleLabel: roleLabels[pr.Role], Name: pr.Subject, principal: pr}
+	v := &viewer{RoleLabel: roleLabels[pr.Role], Name: pr.Subject, principal: pr, Learner: pr.Role == auth.Learner, Provider: pr.Role == auth.Provider}
 	if pr.Role == auth.Provider {
 		if prov, err := p.Catalogue.Store().Provider(ctx, pr.Subject); err == nil {
 			v.Name = prov.Name

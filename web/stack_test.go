@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,7 +31,11 @@ type stack struct {
 	catalogue *marketplace.CatalogueService
 	index     *search.Index
 	tokens    *auth.Tokens
-	fix       fixture
+	enrol     *marketplace.EnrolmentService
+	// shift moves the enrolment service's clock (nanoseconds added to the
+	// real time), so that tests can reach a session's start.
+	shift *atomic.Int64
+	fix   fixture
 }
 
 // newStack builds the service over a fresh store holding the fixture
@@ -72,12 +77,19 @@ func newStack(t testing.TB, demoMode bool, extra *marketplace.Catalogue) *stack 
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	pages, err := New(Deps{Log: log, Catalogue: cat, Index: ix, Places: places, Tokens: tokens, Demo: demoMode, TokenTTL: time.Hour, Graph: graph})
+	shift := new(atomic.Int64)
+	enrol := marketplace.NewEnrolmentService(store, store, marketplace.EnrolmentConfig{
+		NIRKey:     []byte("web-test-nir-key-web-test-nir-ke"),
+		CoPayments: []marketplace.CoPayment{{From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Cents: 102_23}},
+		Payments:   marketplace.DemoPayments{},
+		Now:        func() time.Time { return time.Now().Add(time.Duration(shift.Load())) },
+	})
+	pages, err := New(Deps{Log: log, Catalogue: cat, Index: ix, Places: places, Tokens: tokens, Enrolment: enrol, Demo: demoMode, TokenTTL: time.Hour, Graph: graph})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv, err := api.New(api.Deps{
-		Log: log, Catalogue: cat, Places: places, Tokens: tokens, Pages: pages, Demo: demoMode, Graph: graph,
+		Log: log, Catalogue: cat, Places: places, Tokens: tokens, Pages: pages, Demo: demoMode, Graph: graph, Enrolment: enrol,
 		// The browser loads a page and its assets quickly; the limit
 		// itself is api's business and tested there.
 		RatePerSecond: 10000, RateBurst: 10000,
@@ -85,7 +97,7 @@ func newStack(t testing.TB, demoMode bool, extra *marketplace.Catalogue) *stack 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &stack{server: srv, pages: pages, store: store, catalogue: cat, index: ix, tokens: tokens, fix: fix}
+	return &stack{server: srv, pages: pages, store: store, catalogue: cat, index: ix, tokens: tokens, enrol: enrol, shift: shift, fix: fix}
 }
 
 type testWriter struct{ t testing.TB }

@@ -39,9 +39,11 @@ type Deps struct {
 	Places    *geo.Gazetteer
 	Tokens    *auth.Tokens
 	// Graph, when set, adds the occupation pages (/metiers).
-	Graph    skills.Graph
-	Demo     bool          // demo mode: the demo sign-in exists only then
-	TokenTTL time.Duration // lifetime of demo sign-in tokens
+	Graph skills.Graph
+	// Enrolment, when set, adds the account, enrolment and inbox pages.
+	Enrolment *marketplace.EnrolmentService
+	Demo      bool          // demo mode: the demo sign-in exists only then
+	TokenTTL  time.Duration // lifetime of demo sign-in tokens
 }
 
 // Pages is the set of HTML pages. It implements api.Pages. It is safe for
@@ -64,6 +66,7 @@ type asset struct {
 var pageNames = []string{
 	"home.html", "results.html", "certifications.html", "offer.html",
 	"provider.html", "demo.html", "error.html", "occupations.html", "occupation.html", "gap.html",
+	"account.html", "inbox.html", "evaluation.html",
 }
 
 // New checks the dependencies, loads the static assets and parses the
@@ -101,7 +104,7 @@ func New(d Deps) (*Pages, error) {
 	}
 	funcs := template.FuncMap{"asset": p.assetURL}
 	for _, name := range pageNames {
-		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/"+name)
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/parts.html", "templates/money-parts.html", "templates/"+name)
 		if err != nil {
 			return nil, fmt.Errorf("web: parsing %s: %w", name, err)
 		}
@@ -142,6 +145,9 @@ func (p *Pages) Register(r gin.IRouter) {
 		g.POST("/connexion-demo", p.handle(p.demoSignIn))
 	}
 	g.GET("/static/*file", p.static)
+	if p.Enrolment != nil {
+		p.registerMoney(g)
+	}
 }
 
 // NotFound writes the French 404 page. A router may use it for the
@@ -260,6 +266,8 @@ func (p *Pages) fail(c *gin.Context, err error) {
 		v.Heading = "Connexion requise"
 	case http.StatusForbidden:
 		v.Heading = "Action refusée"
+	case http.StatusConflict:
+		v.Heading = "Action impossible"
 	case http.StatusNotFound:
 		v.Heading = "Page introuvable"
 	default:

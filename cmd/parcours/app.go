@@ -31,6 +31,7 @@ type app struct {
 	store     marketplace.Store
 	bolt      *bolt.Store // set when the embedded backend is in use
 	catalogue *marketplace.CatalogueService
+	enrolment *marketplace.EnrolmentService
 	index     *search.Index
 	graph     skills.Graph
 	tokens    *auth.Tokens
@@ -44,18 +45,35 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 	if a.secrets, err = secrets.Load(cfg.DataDir); err != nil {
 		return nil, err
 	}
+	var enrolStore marketplace.EnrolmentStore
 	switch cfg.Store.Driver {
 	case "bolt":
 		s, err := bolt.Open(filepath.Join(cfg.DataDir, cfg.Store.Bolt.File), cfg.Store.Bolt.LockTimeout)
 		if err != nil {
 			return nil, err
 		}
-		a.store, a.bolt, a.ping = s, s, s.Ping
+		a.store, a.bolt, a.ping, enrolStore = s, s, s.Ping, s
 		a.closers = append(a.closers, s.Close)
 	default:
 		return nil, fmt.Errorf("store.driver %q is not supported", cfg.Store.Driver)
 	}
 	a.catalogue = marketplace.NewCatalogueService(a.store, a.places, nil)
+	copay, err := config.ParseCoPayments(cfg.Money.CoPayments)
+	if err != nil {
+		return nil, err
+	}
+	var schedule []marketplace.CoPayment
+	for _, c := range copay {
+		schedule = append(schedule, marketplace.CoPayment{From: c.From, Cents: c.Cents})
+	}
+	var payments marketplace.PaymentProvider = marketplace.WebhookPayments{ProviderName: cfg.Money.Payments.Name}
+	if p := cfg.Money.Payments.Provider; p == "demo" || p == "auto" && cfg.Demo.Enabled {
+		payments = marketplace.DemoPayments{}
+	}
+	a.enrolment = marketplace.NewEnrolmentService(enrolStore, a.store, marketplace.EnrolmentConfig{
+		NIRKey: a.secrets.NIRKey, CoPayments: schedule, EvaluationReleaseDays: cfg.Money.EvaluationReleaseDays,
+		Payments: payments, Log: log,
+	})
 	a.index = search.New()
 	a.catalogue.Observe(a.index)
 	switch cfg.Graph.Backend {
@@ -107,6 +125,78 @@ func (a *app) loadDemo(ctx context.Context) (marketplace.Catalogue, time.Duratio
 	}, a.places)
 	err := a.catalogue.Load(ctx, cat)
 	return cat, time.Since(start), err
+}
+
+// demoAccounts are the demo mode's learner accounts: the demo sign-in as
+// a learner without an identifier acts as "demo-learner". Their NIRs are
+// fictitious but valid; their balances are credited once.
+var demoAccounts = []struct {
+	id      string
+	nir     string
+	flags   marketplace.Account
+	balance int64
+}{
+	{"demo-learner", "255081416802538", marketplace.Account{}, 3000_00},
+	{"demo-learner-2", "185037512345641", marketplace.Account{JobSeeker: true}, 650_00},
+	{"demo-learner-3", "293056912300154", marketplace.Account{LowQualified: true}, 8000_00},
+}
+
+// loadDemoAccounts creates the demo learner accounts with their balances;
+// running it again changes nothing.
+func (a *app) loadDemoAccounts(ctx context.Context, now time.Time) error {
+	for _, d := range demoAccounts {
+		n, _ := marketplace.NormalizeNIR(d.nir)
+		acct := d.flags
+		acct.ID, acct.NIRHash, acct.CreatedAt = d.id, marketplace.NIRHash(a.secrets.NIRKey, n), now
+		if err := a.enrolment.Store().CreateAccount(ctx, acct); err != nil && !errors.Is(err, marketplace.ErrConflict) {
+			return err
+		}
+		if err := a.enrolment.Credit(ctx, "demo:credit:"+d.id, d.id, d.balance, now); err != nil {
+			return err
+		}
+	}
+	return a.loadDemoDossiers(ctx)
+}
+
+// loadDemoDossiers gives the demo learner two dossiers: a request awaiting
+// its provider and a proposal awaiting the learner, on the first published
+// offers with a session far enough ahead. Their idempotency keys make a
+// restart change nothing (deadlines then lapse them, as they would).
+func (a *app) loadDemoDossiers(ctx context.Context) error {
+	learner := marketplace.Party{AccountID: demoAccounts[0].id}
+	offers, _, err := a.store.Offers(ctx, marketplace.OfferFilter{Status: marketplace.Published}, marketplace.Page{Limit: 50})
+	if err != nil {
+		return err
+	}
+	made := 0
+	for _, o := range offers {
+		if made == 2 {
+			break
+		}
+		sessions, err := a.store.Sessions(ctx, o.ID)
+		if err != nil {
+			return err
+		}
+		for _, s := range sessions {
+			if days := s.Start.Sub(time.Now()).Hours() / 24; days < 30 || days > 300 {
+				continue
+			}
+			key := fmt.Sprintf("demo:dossier:%d", made)
+			d, err := a.enrolment.Request(ctx, learner, marketplace.Idem{Key: key + ":request", Fingerprint: key}, o.ID, s.ID)
+			if err != nil {
+				return err
+			}
+			if made == 1 && d.State == marketplace.NotProcessed {
+				provider := marketplace.Party{ProviderID: o.ProviderID}
+				if _, err := a.enrolment.Propose(ctx, provider, marketplace.Idem{Key: key + ":propose", Fingerprint: key}, d.ID, 0, ""); err != nil {
+					return err
+				}
+			}
+			made++
+			break
+		}
+	}
+	return nil
 }
 
 // demoEpoch is the reference day of the demo set: the first day of the

@@ -8,7 +8,9 @@ import (
 	"os"
 	"strings"
 
+	"github.com/parcours/parcours/config"
 	"github.com/parcours/parcours/ingest"
+	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/skills"
 )
 
@@ -31,18 +33,21 @@ func cmdIngest(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	kinds := "catalogue, rncp, rome, esco, outcomes, bmo"
+	kinds := "catalogue, rncp, rome, esco, outcomes, bmo, employment"
 	if fs.NArg() < 2 {
 		return fmt.Errorf("usage: parcours ingest KIND FILE... (KIND: %s)", kinds)
 	}
 	kind, names := fs.Arg(0), fs.Args()[1:]
 	imp, isGraph := graphImporters[kind]
-	if !isGraph && kind != "catalogue" {
+	if !isGraph && kind != "catalogue" && kind != "employment" {
 		return fmt.Errorf("unknown kind %q (KIND: %s)", kind, kinds)
 	}
 	cfg, err := loadConfig(cf)
 	if err != nil {
 		return err
+	}
+	if kind == "employment" {
+		return ingestEmployment(ctx, cfg, names, stdout, stderr)
 	}
 	var sources []ingest.Source
 	for _, n := range names {
@@ -96,4 +101,38 @@ func isTerminal(w io.Writer) bool {
 	}
 	info, err := f.Stat()
 	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}
+
+// ingestEmployment imports employment declarations (docs/employment-declarations.md):
+// they open the accounts of new NIRs, and past years' rights are credited
+// at once, as the scheduled job would.
+func ingestEmployment(ctx context.Context, cfg config.Config, names []string, stdout, stderr io.Writer) error {
+	var rows []marketplace.DeclarationRow
+	for _, n := range names {
+		f, err := os.Open(n)
+		if err != nil {
+			return err
+		}
+		r, err := ingest.ParseEmployment(f)
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("%s: %w", n, err)
+		}
+		rows = append(rows, r...)
+	}
+	a, err := openApp(ctx, cfg, newLogger(cfg, stderr))
+	if err != nil {
+		return err
+	}
+	defer a.close()
+	res, err := a.enrolment.ImportDeclarations(ctx, marketplace.Party{Admin: true}, rows)
+	if err != nil {
+		return err
+	}
+	n, err := a.enrolment.CreditYearlyRights(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d declarations imported, %d accounts opened, %d yearly credits made\n", res.Declarations, res.AccountsCreated, n)
+	return nil
 }

@@ -28,7 +28,9 @@ Commands:
   ingest    import open-data files: ingest KIND FILE... (service stopped), KIND one of
             catalogue (CPF catalogue extract), rncp (RNCP/RS export tables),
             rome (ROME 4.0 tables), esco (ESCO v1.2 CSV tables),
-            outcomes (return to employment after training), bmo (hiring survey)
+            outcomes (return to employment after training), bmo (hiring survey),
+            employment (employment declarations, see docs/employment-declarations.md:
+            opens accounts and credits past years' rights)
   token     mint a bearer token: token --role ROLE --subject ID [--ttl 1h]
   backup    write a consistent copy of the embedded store: backup FILE
   restore   replace the embedded store with a backup: restore FILE (service stopped)

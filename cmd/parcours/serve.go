@@ -56,6 +56,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			}
 			log.Info("demo data loaded", "providers", len(cat.Providers), "offers", len(cat.Offers), "sessions", len(cat.Sessions), "duration", took)
 		}
+		if err := a.loadDemoAccounts(ctx, demoEpoch(time.Now())); err != nil {
+			return fmt.Errorf("creating the demo accounts: %w", err)
+		}
 	}
 	// Certifications may have lapsed while the service was down.
 	if n, err := a.catalogue.UnpublishLapsed(ctx); err != nil {
@@ -77,8 +80,27 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 
+	if err := sched.Add(jobs.Job{Name: "credit-yearly-rights", Schedule: cfg.Money.CreditSchedule, Run: func(ctx context.Context) error {
+		n, err := a.enrolment.CreditYearlyRights(ctx)
+		if n > 0 {
+			log.Info("yearly rights credited", "accounts", n)
+		}
+		return err
+	}}); err != nil {
+		return err
+	}
+	if err := sched.Add(jobs.Job{Name: "dossier-deadlines", Schedule: cfg.Money.DeadlineSchedule, Run: func(ctx context.Context) error {
+		n, err := a.enrolment.EnforceDeadlines(ctx)
+		if n > 0 {
+			log.Info("dossier deadlines enforced", "dossiers", n)
+		}
+		return err
+	}}); err != nil {
+		return err
+	}
+
 	pages, err := web.New(web.Deps{
-		Log: log, Catalogue: a.catalogue, Index: a.index, Places: a.places, Tokens: a.tokens,
+		Log: log, Catalogue: a.catalogue, Index: a.index, Places: a.places, Tokens: a.tokens, Enrolment: a.enrolment,
 		Demo: cfg.Demo.Enabled, TokenTTL: cfg.Auth.TokenTTL, Graph: a.graph,
 	})
 	if err != nil {
@@ -86,8 +108,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	srv, err := api.New(api.Deps{
 		Log: log, Catalogue: a.catalogue, Places: a.places, Tokens: a.tokens,
-		Ready:  a.ping,
-		Backup: a.bolt, Pages: pages, Demo: cfg.Demo.Enabled, Graph: a.graph,
+		Enrolment:        a.enrolment,
+		PaymentSecrets:   map[string][]byte{cfg.Money.Payments.Name: a.secrets.PaymentWebhookKey},
+		WebhookTolerance: cfg.Money.Payments.WebhookTolerance,
+		Ready:            a.ping,
+		Backup:           a.bolt, Pages: pages, Demo: cfg.Demo.Enabled, Graph: a.graph,
 		MaxBodyBytes: cfg.Server.MaxBodyBytes, RatePerSecond: cfg.RateLimit.PerSecond, RateBurst: cfg.RateLimit.Burst,
 		TrustedProxies: cfg.Server.TrustedProxies, Registry: reg,
 	})

@@ -1,7 +1,8 @@
 // Package bolt is the embedded storage backend: one bbolt file under the
 // data directory, with no server to run. Every write is one bbolt
 // transaction, synced to disk before it returns, so an acknowledged write
-// survives a crash of the process or the machine.
+// survives a crash of the process or the machine. Money operations
+// (Apply) from concurrent callers share transactions (group.go).
 package bolt
 
 import (
@@ -14,6 +15,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -25,7 +27,8 @@ import (
 // Store is the bbolt backend. It is safe for concurrent use: bbolt allows
 // one writer and many readers at a time.
 type Store struct {
-	db *bbolt.DB
+	db    *bbolt.DB
+	group *group // commits Apply's operations (group.go)
 }
 
 var _ marketplace.Store = (*Store)(nil)
@@ -70,6 +73,7 @@ func Open(path string, timeout time.Duration) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	s.group = newGroup(db)
 	return s, nil
 }
 
@@ -147,7 +151,7 @@ func (s *Store) checkSchema() error {
 
 func (s *Store) init() error {
 	return s.db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range append(allBuckets[:len(allBuckets):len(allBuckets)], graphBuckets...) {
+		for _, name := range slices.Concat(allBuckets, graphBuckets, enrolmentBuckets) {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
@@ -163,8 +167,14 @@ func (s *Store) init() error {
 	})
 }
 
-// Close closes the file. Pending reads finish first.
-func (s *Store) Close() error { return s.db.Close() }
+// Close closes the file. Queued operations commit and pending reads
+// finish first.
+func (s *Store) Close() error {
+	if s.group != nil { // a read-only store has no committer
+		s.group.close()
+	}
+	return s.db.Close()
+}
 
 // Ping checks that the store answers.
 func (s *Store) Ping(ctx context.Context) error {
@@ -254,3 +264,6 @@ func jsonUnmarshal(data []byte, v any) error {
 	}
 	return nil
 }
+
+// Path returns the store file's path.
+func (s *Store) Path() string { return s.db.Path() }

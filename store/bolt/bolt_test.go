@@ -55,3 +55,7 @@ func TestGraphSurvivesReopen(t *testing.T) {
 		t.Errorf("counts after reopen = %+v", c)
 	}
 }
+
+func TestEnrolmentConformance(t *testing.T) {
+	storetest.RunEnrolment(t, func(t *testing.T) marketplace.EnrolmentStore { return open(t) })
+}

@@ -1,0 +1,64 @@
+package marketplace
+
+import (
+	"strings"
+	"time"
+)
+
+// Criteria of an evaluation, in the order of the real platform: accueil,
+// contenu, formateurs, moyens, accompagnement, appréciation globale.
+var Criteria = []string{"reception", "content", "trainers", "resources", "support", "overall"}
+
+// CriteriaLabels are the criteria's French names, in the order of Criteria.
+var CriteriaLabels = []string{"Accueil", "Contenu", "Formateurs", "Moyens", "Accompagnement", "Appréciation globale"}
+
+// Evaluation is a learner's rating of a finished training: a score from 1
+// to 5 for each criterion and an optional comment, which a controller may
+// hide.
+type Evaluation struct {
+	DossierID     string
+	OfferID       string
+	ProviderID    string
+	Scores        [6]int // in the order of Criteria
+	Comment       string
+	CommentHidden bool
+	At            time.Time
+}
+
+// MaxCommentRunes bounds an evaluation's comment.
+const MaxCommentRunes = 2000
+
+// Validate checks the scores and comment.
+func (e *Evaluation) Validate() error {
+	var v ValidationError
+	for i, s := range e.Scores {
+		if s < 1 || s > 5 {
+			v.Add(Criteria[i], "must be a score from 1 to 5")
+		}
+	}
+	e.Comment = strings.TrimSpace(e.Comment)
+	checkText(&v, "comment", e.Comment, 0, MaxCommentRunes)
+	return v.Err()
+}
+
+// Ratings sums the evaluations of one offer or provider.
+type Ratings struct {
+	Count int
+	Sums  [6]int64
+}
+
+// Average returns the mean score of criterion i, 0 without evaluations.
+func (r Ratings) Average(i int) float64 {
+	if r.Count == 0 {
+		return 0
+	}
+	return float64(r.Sums[i]) / float64(r.Count)
+}
+
+// Add counts one evaluation.
+func (r *Ratings) Add(e Evaluation) {
+	r.Count++
+	for i, s := range e.Scores {
+		r.Sums[i] += int64(s)
+	}
+}
