@@ -16,9 +16,13 @@ lint:
 	go vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 
-# Runs the benchmarks and writes docs/benchmarks.md.
+# Runs every benchmark and writes docs/benchmarks*.md: the catalogue store
+# and HTTP reads (benchmarks.md), the money path (benchmarks-money.md), the
+# skills graph and importers (benchmarks-skills.md).
 bench:
 	scripts/bench
+	scripts/bench-money
+	scripts/bench-skills
 
 # Regenerates the embedded gazetteer from the npm packages (see geo/gen).
 geodata:
