@@ -59,6 +59,7 @@ type Index struct {
 	providers             strIntern
 	groups                map[[2]int32]int32
 	nGroups               int32
+	groupSeed             []uint64 // hash of provider ID and certification code, per group
 	grid                  map[int32][]int32
 
 	certCounts map[string]*CertificationCount
@@ -329,6 +330,9 @@ func (ix *Index) OfferSaved(o marketplace.Offer, sessions []marketplace.Session)
 		g = ix.nGroups
 		ix.nGroups++
 		ix.groups[gk] = g
+		gh := fnv.New64a()
+		gh.Write([]byte(o.ProviderID + "\x00" + o.Certification.Code))
+		ix.groupSeed = append(ix.groupSeed, gh.Sum64())
 	}
 	ix.group[d] = g
 	ix.lat[d], ix.lon[d] = o.Lat, o.Lon

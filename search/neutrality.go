@@ -48,6 +48,8 @@ func (l *QueryLog) add(q Query, terms []qterm) {
 	}
 	if q.Near != nil {
 		a.Near = &Point{math.Round(q.Near.Lat*100) / 100, math.Round(q.Near.Lon*100) / 100}
+	} else {
+		a.RadiusKm = 0
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -83,7 +85,9 @@ func (l *QueryLog) Recent(n int) []Query {
 	return out
 }
 
-// Ranked is one result of a complete ordering.
+// Ranked is one result of a complete ordering. ID names the result: its
+// provider and certification, since a result groups the offers of one
+// provider for one certification.
 type Ranked struct {
 	ID       string
 	Provider string
@@ -111,7 +115,7 @@ func (ix *Index) Ranking(q Query, client string) ([]Ranked, error) {
 	}
 	out := make([]Ranked, len(res.Hits))
 	for i, h := range res.Hits {
-		out[i] = Ranked{ID: h.Offer.ID, Provider: h.Offer.ProviderID, Tier: h.Tier}
+		out[i] = Ranked{ID: h.Offer.ProviderID + "/" + h.Offer.Certification.Code, Provider: h.Offer.ProviderID, Tier: h.Tier}
 	}
 	return out, nil
 }

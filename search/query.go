@@ -199,7 +199,7 @@ func (ix *Index) check(q *Query) error {
 		v.Add("radius_km", "must be a number of kilometres from 0 to %d", MaxRadiusKm)
 	case q.RadiusKm > 0 && q.Near == nil:
 		v.Add("radius_km", "needs a place: commune, or lat and lon")
-	case q.RadiusKm == 0:
+	case q.RadiusKm == 0 && q.Near != nil:
 		q.RadiusKm = DefaultRadiusKm
 	}
 	if q.Modality != "" && !q.Modality.Valid() {
@@ -642,9 +642,19 @@ func (ix *Index) search(q *Query, terms []qterm, rk requestKey, cur cursor) (Res
 	if cur.offset >= len(reps) {
 		return res, nil
 	}
+	// A group's place among the others is drawn by the keyed hash of the
+	// group (provider and certification), not of its best member: the
+	// least of many members' hashes would put a provider that publishes
+	// one training in many towns ahead of the others.
 	items := make([]int32, len(reps)) // indexes in cands
 	for i, g := range reps {
-		items[i] = sc.best[g]
+		b := sc.best[g]
+		if q.Ungrouped {
+			cands[b].k2 = rk.tie(ix.seed[g])
+		} else {
+			cands[b].k2 = rk.tie(ix.groupSeed[g])
+		}
+		items[i] = b
 	}
 
 	capped := q.Sort == SortRelevance && ix.opts.ProviderCap > 0 && q.ProviderID == "" && !q.Ungrouped
