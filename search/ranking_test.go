@@ -502,7 +502,7 @@ func TestTextMatching(t *testing.T) {
 	}{
 		{"développeurs", []string{"web"}},
 		{"dwwm", []string{"web"}},
-		{"formation", nil},                // a stop word alone: everything, but checked below
+		{"formation", nil},                 // a stop word alone: everything, but checked below
 		{"formateur", []string{"trainer"}}, // formation is not formateur
 		{"excel", []string{"xl"}},
 		{"compta", []string{"compta"}},
