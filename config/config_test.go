@@ -100,6 +100,10 @@ func TestValidate(t *testing.T) {
 		{"rate", func(c *Config) { c.RateLimit.PerSecond = 0 }, "rate_limit.per_second"},
 		{"offers", func(c *Config) { c.Demo.Offers = 1 }, "demo.offers"},
 		{"empty data dir", func(c *Config) { c.DataDir = " " }, "data_dir"},
+		{"key rotation", func(c *Config) { c.Search.KeyRotation = time.Second }, "search.key_rotation"},
+		{"provider cap", func(c *Config) { c.Search.ProviderCap = -1 }, "search.provider_cap"},
+		{"per page", func(c *Config) { c.Search.DefaultPerPage = 200 }, "search.default_per_page"},
+		{"neutrality clients", func(c *Config) { c.Search.Neutrality.Clients = 1 }, "search.neutrality.clients"},
 	}
 	if err := Default().Validate(); err != nil {
 		t.Fatalf("defaults do not validate: %v", err)

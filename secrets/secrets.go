@@ -1,6 +1,6 @@
 // Package secrets keeps the instance's keys in its data directory, never in
-// config.yaml: the token signing key, the NIR HMAC key and the attestation
-// signing key. Missing keys are generated on first start and written with
+// config.yaml: the token signing key, the NIR HMAC key, the attestation
+// signing key and the search order key. Missing keys are generated on first start and written with
 // mode 0600; existing ones are never replaced, since tokens, NIR lookups and
 // attestations depend on them.
 package secrets
@@ -22,6 +22,7 @@ type Secrets struct {
 	TokenKey       ed25519.PrivateKey // signs bearer tokens (EdDSA JWT)
 	NIRKey         []byte             // 32 bytes: HMAC-SHA-256 key of NIR lookups
 	AttestationKey ed25519.PrivateKey // signs attestations
+	SearchKey      []byte             // 32 bytes: HMAC-SHA-256 key of the search tie-break order
 }
 
 // Dir is the directory inside the data directory that holds the keys.
@@ -46,6 +47,9 @@ func Load(dataDir string) (*Secrets, error) {
 		return nil, err
 	}
 	s.AttestationKey = ed25519.NewKeyFromSeed(seed)
+	if s.SearchKey, err = loadOrCreate(filepath.Join(dir, "search.key"), 32); err != nil {
+		return nil, err
+	}
 	return &s, nil
 }
 
