@@ -1,8 +1,9 @@
 package search
 
 import (
-	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/parcours/parcours/fold"
 )
@@ -20,8 +21,103 @@ import (
 // Words holding a digit are kept whole and never stemmed: certification
 // codes, postcodes and numbers match exactly or not at all.
 
-// elision matches the elided words of French before an apostrophe.
-var elision = regexp.MustCompile(`(?i)\b(l|d|j|m|n|s|t|c|qu|jusqu|lorsqu|puisqu|presqu|quoiqu)['’ʼ]`)
+// elided are the French words that lose their vowel before an
+// apostrophe (l'anglais, qu'un), folded.
+var elided = set("l d j m n s t c qu jusqu lorsqu puisqu presqu quoiqu")
+
+// isApostrophe reports whether r is one of the apostrophes French text uses.
+func isApostrophe(r rune) bool { return r == '\'' || r == '’' || r == 'ʼ' }
+
+// rawWords splits s into folded words, dropping elided words (a word
+// directly followed by an apostrophe and in elided). ASCII words are
+// folded by hand; others through fold.String.
+func rawWords(s string) []string {
+	var out []string
+	start := -1
+	ascii := true
+	flush := func(end int, apostrophe bool) {
+		if start < 0 {
+			return
+		}
+		tok := s[start:end]
+		start = -1
+		var w string
+		if ascii {
+			w = asciiLower(tok)
+		} else {
+			w = foldLatin(tok)
+		}
+		if apostrophe && elided[w] {
+			return
+		}
+		if strings.IndexByte(w, ' ') >= 0 {
+			out = append(out, strings.Fields(w)...)
+		} else if w != "" {
+			out = append(out, w)
+		}
+	}
+	for i, r := range s {
+		if r < utf8.RuneSelf {
+			if 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' {
+				if start < 0 {
+					start, ascii = i, true
+				}
+				continue
+			}
+			flush(i, r == '\'')
+			continue
+		}
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) {
+			if start < 0 {
+				start = i
+			}
+			ascii = false
+			continue
+		}
+		flush(i, isApostrophe(r))
+	}
+	flush(len(s), false)
+	return out
+}
+
+// latin folds the accented letters of French to their base letters.
+var latin = map[rune]string{
+	'à': "a", 'â': "a", 'ä': "a", 'á': "a", 'ã': "a", 'å': "a", 'ç': "c", 'é': "e", 'è': "e", 'ê': "e", 'ë': "e",
+	'î': "i", 'ï': "i", 'í': "i", 'ì': "i", 'ô': "o", 'ö': "o", 'ó': "o", 'ò': "o", 'õ': "o", 'ù': "u", 'û': "u",
+	'ü': "u", 'ú': "u", 'ÿ': "y", 'ñ': "n", 'œ': "oe", 'æ': "ae",
+}
+
+// foldLatin folds a word the way fold.String does, quickly for the
+// letters of French; any other non-ASCII letter sends the word through
+// fold.String.
+func foldLatin(tok string) string {
+	b := make([]byte, 0, len(tok))
+	for _, r := range tok {
+		switch {
+		case r < utf8.RuneSelf:
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+			b = append(b, byte(r))
+		case latin[r] != "":
+			b = append(b, latin[r]...)
+		case latin[unicode.ToLower(r)] != "":
+			b = append(b, latin[unicode.ToLower(r)]...)
+		default:
+			return fold.String(tok)
+		}
+	}
+	return string(b)
+}
+
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			return strings.ToLower(s)
+		}
+	}
+	return s
+}
 
 // stopWords are French words too common to tell offers apart, with the
 // words every training offer holds. The list is written by hand from the
@@ -54,8 +150,7 @@ func set(words string) map[string]bool {
 // stop words and sales words removed, certification codes joined. It does
 // not stem.
 func words(s string) []string {
-	s = elision.ReplaceAllString(s, " ")
-	ws := fold.Words(s)
+	ws := rawWords(s)
 	out := ws[:0]
 	for i := 0; i < len(ws); i++ {
 		w := ws[i]

@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -200,20 +201,18 @@ const (
 	textAllowance   = 150
 )
 
-// indexTerms returns the stems of an offer with their points, sorted by stem.
+// indexTerms returns the stems of an offer with their points.
 func indexTerms(o *marketplace.Offer) map[string]uint8 {
-	out := map[string]uint8{}
+	out := make(map[string]uint8, 64)
 	put := func(stems []string, base, allowance int) {
-		distinct := map[string]bool{}
-		for _, s := range stems {
-			distinct[s] = true
-		}
+		slices.Sort(stems)
+		stems = slices.Compact(stems)
 		w := base
-		if len(distinct) > allowance {
-			w = base * allowance / len(distinct)
+		if len(stems) > allowance {
+			w = base * allowance / len(stems)
 		}
 		w = max(w, 1)
-		for s := range distinct {
+		for _, s := range stems {
 			if uint8(w) > out[s] {
 				out[s] = uint8(w)
 			}
@@ -225,16 +224,17 @@ func indexTerms(o *marketplace.Offer) map[string]uint8 {
 	for _, s := range o.Skills {
 		skills = append(skills, analyze(s)...)
 	}
+	// Acronyms and their phrases, as strong as the field they come from;
+	// found on the words in order, before put sorts them.
+	title = append(title, expandAbbreviations(title)...)
+	cert = append(cert, expandAbbreviations(cert)...)
+	skills = append(skills, expandAbbreviations(skills)...)
+	text := append(analyze(o.Description), analyze(o.Objectives)...)
+	text = append(text, expandAbbreviations(text)...)
 	put(title, strongPoints, titleAllowance)
 	put(cert, strongPoints, certAllowance)
 	put(skills, strongPoints, skillsAllowance)
-	// Acronyms and their phrases, as strong as the field they come from.
-	put(expandAbbreviations(title), strongPoints, titleAllowance)
-	put(expandAbbreviations(cert), strongPoints, certAllowance)
-	put(expandAbbreviations(skills), strongPoints, skillsAllowance)
-	text := append(analyze(o.Description), analyze(o.Objectives)...)
 	put(text, weakPoints, textAllowance)
-	put(expandAbbreviations(text), weakPoints, textAllowance)
 	return out
 }
 
@@ -347,6 +347,7 @@ func (ix *Index) OfferSaved(o marketplace.Offer, sessions []marketplace.Session)
 	for t, w := range terms {
 		id, ok := ix.termID[t]
 		if !ok {
+			t = strings.Clone(t) // not a window on the offer's text
 			id = uint32(len(ix.terms))
 			ix.terms = append(ix.terms, t)
 			ix.termID[t] = id
@@ -409,6 +410,9 @@ func (ix *Index) remove(id string) {
 }
 
 func insertPost(l []post, p post) []post {
+	if len(l) == 0 || l[len(l)-1].doc < p.doc {
+		return append(l, p) // the usual case: new documents get new numbers
+	}
 	i, found := slices.BinarySearchFunc(l, p.doc, func(e post, d int32) int { return int(e.doc - d) })
 	if found {
 		l[i] = p
@@ -426,6 +430,9 @@ func removePost(l []post, d int32) []post {
 }
 
 func insertSorted(l []int32, d int32) []int32 {
+	if len(l) == 0 || l[len(l)-1] < d {
+		return append(l, d)
+	}
 	i, found := slices.BinarySearch(l, d)
 	if found {
 		return l
