@@ -60,8 +60,15 @@ type Index struct {
 	providers             strIntern
 	groups                map[[2]int32]int32
 	nGroups               int32
-	groupSeed             []uint64 // hash of provider ID and certification code, per group
+	groupSeed             []uint64  // hash of provider ID and certification code, per group
+	groupProv             []int32   // provider of each group
+	members               [][]int32 // documents of each group, sorted
 	grid                  map[int32][]int32
+	// Documents by region, department and certification (sorted), and
+	// the facet counts of the whole index, kept on every write so that
+	// broad queries read them rather than every document.
+	byRegion, byDept, byCert [][]int32
+	all                      facetCounts
 
 	certCounts map[string]*CertificationCount
 	regionN    map[string]int
@@ -333,13 +340,20 @@ func (ix *Index) OfferSaved(o marketplace.Offer, sessions []marketplace.Session)
 		gh := fnv.New64a()
 		gh.Write([]byte(o.ProviderID + "\x00" + o.Certification.Code))
 		ix.groupSeed = append(ix.groupSeed, gh.Sum64())
+		ix.groupProv = append(ix.groupProv, p)
+		ix.members = append(ix.members, nil)
 	}
 	ix.group[d] = g
+	ix.members[g] = insertSorted(ix.members[g], d)
+	ix.byRegion = addTo(ix.byRegion, int(ix.region[d]), d)
+	ix.byDept = addTo(ix.byDept, int(ix.dept[d]), d)
+	ix.byCert = addTo(ix.byCert, int(ix.cert[d]), d)
 	ix.lat[d], ix.lon[d] = o.Lat, o.Lon
 	ix.seed[d] = seed
 	ix.starts[d] = starts
 	ix.priceBk[d] = bucketOf(priceBuckets, int64(o.PriceCents))
 	ix.hoursBk[d] = bucketOf(hoursBuckets, int64(o.Hours))
+	ix.all.add(ix, d, 1)
 	cell := gridCell(o.Lat, o.Lon)
 	ix.grid[cell] = insertSorted(ix.grid[cell], d)
 
@@ -387,6 +401,11 @@ func (ix *Index) remove(id string) {
 	for _, t := range dd.terms {
 		ix.postings[t.doc] = removePost(ix.postings[t.doc], d)
 	}
+	ix.members[ix.group[d]] = removeSorted(ix.members[ix.group[d]], d)
+	ix.byRegion[ix.region[d]] = removeSorted(ix.byRegion[ix.region[d]], d)
+	ix.byDept[ix.dept[d]] = removeSorted(ix.byDept[ix.dept[d]], d)
+	ix.byCert[ix.cert[d]] = removeSorted(ix.byCert[ix.cert[d]], d)
+	ix.all.add(ix, d, -1)
 	cell := gridCell(ix.lat[d], ix.lon[d])
 	if l := removeSorted(ix.grid[cell], d); len(l) == 0 {
 		delete(ix.grid, cell)
@@ -407,6 +426,36 @@ func (ix *Index) remove(id string) {
 	ix.starts[d] = nil
 	ix.free = append(ix.free, d)
 	ix.n--
+}
+
+// addTo adds d to the sorted list lists[i], growing lists as needed.
+func addTo(lists [][]int32, i int, d int32) [][]int32 {
+	for len(lists) <= i {
+		lists = append(lists, nil)
+	}
+	lists[i] = insertSorted(lists[i], d)
+	return lists
+}
+
+// facetCounts count documents by modality, certification kind, region,
+// price and duration bucket.
+type facetCounts struct {
+	mod    [4]int
+	kind   [3]int
+	region []int
+	price  [8]int
+	hours  [8]int
+}
+
+func (c *facetCounts) add(ix *Index, d int32, n int) {
+	c.mod[ix.mod[d]] += n
+	c.kind[ix.kind[d]] += n
+	for len(c.region) <= int(ix.region[d]) {
+		c.region = append(c.region, 0)
+	}
+	c.region[ix.region[d]] += n
+	c.price[ix.priceBk[d]] += n
+	c.hours[ix.hoursBk[d]] += n
 }
 
 func insertPost(l []post, p post) []post {

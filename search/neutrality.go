@@ -109,10 +109,7 @@ func (ix *Index) Ranking(q Query, client string) ([]Ranked, error) {
 	defer ix.mu.RUnlock()
 	terms := ix.queryTerms(q.Text)
 	rk := ix.keys.request(period, client, q.canonical(terms))
-	res, err := ix.search(&q, terms, rk, cursor{period: period})
-	if err != nil {
-		return nil, err
-	}
+	res := ix.search(&q, terms, rk, cursor{period: period})
 	out := make([]Ranked, len(res.Hits))
 	for i, h := range res.Hits {
 		out[i] = Ranked{ID: h.Offer.ProviderID + "/" + h.Offer.Certification.Code, Provider: h.Offer.ProviderID, Tier: h.Tier}

@@ -436,41 +436,29 @@ next:
 // mergeAlts merges the postings of a term's alternatives, keeping for each
 // document the best points, scaled by the kind of match.
 func mergeAlts(ix *Index, alts []alt) []post {
-	best := map[int32]uint8{}
+	var out []post
 	for _, a := range alts {
 		num := howNum[a.how]
-		for _, p := range ix.postings[a.id] {
-			w := uint8(int(p.w) * num / 3)
-			if w > best[p.doc] {
-				best[p.doc] = w
+		src := ix.postings[a.id]
+		merged := make([]post, 0, len(out)+len(src))
+		i, j := 0, 0
+		for i < len(out) || j < len(src) {
+			switch {
+			case j >= len(src) || i < len(out) && out[i].doc < src[j].doc:
+				merged = append(merged, out[i])
+				i++
+			case i >= len(out) || src[j].doc < out[i].doc:
+				merged = append(merged, post{src[j].doc, uint8(int(src[j].w) * num / 3)})
+				j++
+			default:
+				merged = append(merged, post{out[i].doc, max(out[i].w, uint8(int(src[j].w)*num/3))})
+				i++
+				j++
 			}
 		}
+		out = merged
 	}
-	out := make([]post, 0, len(best))
-	for d, w := range best {
-		out = append(out, post{d, w})
-	}
-	slices.SortFunc(out, func(a, b post) int { return int(a.doc - b.doc) })
 	return out
-}
-
-// cand is a matching document with its sort keys.
-type cand struct {
-	k1, k2 uint64 // primary key (by the chosen sort), tie-break
-	doc    int32
-	pts    int32
-	tier   int8
-	dist   float32
-}
-
-func (a *cand) less(b *cand) bool {
-	if a.k1 != b.k1 {
-		return a.k1 < b.k1
-	}
-	if a.k2 != b.k2 {
-		return a.k2 < b.k2
-	}
-	return a.doc < b.doc
 }
 
 // tierOf quantises points into the tiers 1 to 4: tier = ceil(4 * points /
@@ -488,9 +476,11 @@ func tierOf(pts, maxPts int32) int8 {
 // in (see indexTerms), Score is points over the most a query of that
 // length can earn, and Tier quantises it. In relevance order, a higher
 // tier always comes first; inside a tier, the order is a keyed hash of
-// the client address, the normalised query and the offer (see Keys), and
-// the offers of one provider for one certification are grouped into one
-// result. A page shows at most Options.ProviderCap results of one provider
+// the client address, the normalised query and the result (see Keys).
+// The offers of one provider for one certification are grouped into one
+// result, placed by the keyed hash of the group, and shown by its best
+// member (the one with the least keyed hash among those of its best
+// tier). A page shows at most Options.ProviderCap results of one provider
 // when other results of the same tier can take their place.
 func (ix *Index) Search(q Query) (Result, error) {
 	if err := ix.check(&q); err != nil {
@@ -509,12 +499,9 @@ func (ix *Index) Search(q Query) (Result, error) {
 	terms := ix.queryTerms(q.Text)
 	canon := q.canonical(terms)
 	rk := ix.keys.request(cur.period, q.Client, canon)
-	res, err := ix.search(&q, terms, rk, cur)
+	res := ix.search(&q, terms, rk, cur)
 	ix.mu.RUnlock()
-	if err != nil {
-		return Result{}, err
-	}
-	if cur.offset+q.Limit < res.Total {
+	if cur.offset+q.Limit < res.Total && !q.all {
 		res.Next = cursor{period: cur.period, offset: cur.offset + q.Limit}.String()
 	}
 	if ix.log != nil && q.After == "" {
@@ -526,45 +513,107 @@ func (ix *Index) Search(q Query) (Result, error) {
 // scratch holds per-search arrays indexed by group, reused.
 type scratch struct {
 	stamp []uint32
-	best  []int32 // index in cands of the group's best
 	count []int32
+	best  []uint64 // least primary key among the group's matching members
 	gen   uint32
 }
 
-// groupKey is the key under which a document's results are grouped.
-func (ix *Index) groupKey(q *Query, d int32) int32 {
-	if q.Ungrouped {
-		return d
+// gentry is a result (a group) with its sort keys.
+type gentry struct {
+	k1, k2 uint64 // primary key (by the chosen sort), tie-break
+	g      int32  // group, or document when ungrouped
+	tier   int8
+	prov   int32
+}
+
+func (a *gentry) less(b *gentry) bool {
+	if a.k1 != b.k1 {
+		return a.k1 < b.k1
 	}
-	return ix.group[d]
+	if a.k2 != b.k2 {
+		return a.k2 < b.k2
+	}
+	return a.g < b.g
+}
+
+// run is one search being evaluated; the caller holds ix.mu.
+type run struct {
+	ix      *Index
+	q       *Query
+	f       *filter
+	rk      requestKey
+	hasText bool
+	maxPts  int32
+	matches []scored
+}
+
+// key returns the primary sort key of a matching document.
+func (r *run) key(d int32, tier int8, dist float32) uint64 {
+	rel := uint64(4 - tier)
+	switch r.q.Sort {
+	case SortPrice:
+		return uint64(r.ix.price[d])<<3 | rel
+	case SortDistance:
+		return uint64(dist*1000)<<3 | rel
+	case SortStartDate:
+		return uint64(r.f.nextStart(r.ix, d))<<3 | rel
+	}
+	return rel
+}
+
+// match evaluates one document: whether it matches, its points, tier and
+// distance.
+func (r *run) match(d int32) (ok bool, pts int32, tier int8, dist float32) {
+	ix := r.ix
+	if !ix.alive[d] || !r.f.inBox(ix, d) || !r.f.pass(ix, d) {
+		return false, 0, 0, 0
+	}
+	if r.hasText {
+		i, found := slices.BinarySearchFunc(r.matches, d, func(m scored, d int32) int { return int(m.doc - d) })
+		if !found {
+			return false, 0, 0, 0
+		}
+		pts = r.matches[i].pts
+	}
+	if r.q.Near != nil {
+		km := geo.DistanceKm(r.q.Near.Lat, r.q.Near.Lon, ix.lat[d], ix.lon[d])
+		if km > r.q.RadiusKm {
+			return false, 0, 0, 0
+		}
+		dist = float32(km)
+	}
+	return true, pts, tierOf(pts, r.maxPts), dist
 }
 
 // search runs a checked query; the caller holds ix.mu.
-func (ix *Index) search(q *Query, terms []qterm, rk requestKey, cur cursor) (Result, error) {
+func (ix *Index) search(q *Query, terms []qterm, rk requestKey, cur cursor) Result {
 	f := ix.compileFilter(q)
 	var res Result
 	if f.impossible {
-		res.Facets = ix.facets(nil, nil, nil, nil, nil)
-		return res, nil
+		res.Facets = ix.facets(&facetCounts{})
+		return res
 	}
-	var maxPts int32
-	var matches []scored
-	hasText := len(terms) > 0
-	if hasText {
-		maxPts = int32(strongPoints * len(terms))
-		matches = ix.textMatches(terms)
+	r := &run{ix: ix, q: q, f: f, rk: rk, hasText: len(terms) > 0}
+	if r.hasText {
+		r.maxPts = int32(strongPoints * len(terms))
+		r.matches = ix.textMatches(terms)
 	}
+	ngroups := int(ix.nGroups)
+	if q.Ungrouped {
+		ngroups = len(ix.docs)
+	}
+	sc := scratchPool.get(ngroups)
+	defer scratchPool.put(sc)
 
-	cands := make([]cand, 0, 1024)
-	var fm [4]int
-	var fk [3]int
-	fr := make([]int, len(ix.regions.names))
-	fp := make([]int, len(priceBuckets))
-	fh := make([]int, len(hoursBuckets))
+	var fc facetCounts
+	fc.region = make([]int, len(ix.regions.names))
+	var reps []int32
+	total := 0
+	// visit counts a matching document into its group and the facets.
+	// The document's own tie-break is not needed here: only the group's
+	// best primary key is, and the page's groups find their best member
+	// afterwards.
 	visit := func(d int32, pts int32) {
-		if !ix.alive[d] || !f.pass(ix, d) {
-			return
-		}
 		var dist float32
 		if q.Near != nil {
 			km := geo.DistanceKm(q.Near.Lat, q.Near.Lon, ix.lat[d], ix.lon[d])
@@ -573,203 +622,204 @@ func (ix *Index) search(q *Query, terms []qterm, rk requestKey, cur cursor) (Res
 			}
 			dist = float32(km)
 		}
-		tier := tierOf(pts, maxPts)
-		c := cand{k2: rk.tie(ix.seed[d]), doc: d, pts: pts, tier: tier, dist: dist}
-		rel := uint64(4 - tier)
-		switch q.Sort {
-		case SortRelevance:
-			c.k1 = rel
-		case SortPrice:
-			c.k1 = uint64(ix.price[d])<<3 | rel
-		case SortDistance:
-			c.k1 = uint64(dist*1000)<<3 | rel
-		case SortStartDate:
-			c.k1 = uint64(f.nextStart(ix, d))<<3 | rel
+		k1 := r.key(d, tierOf(pts, r.maxPts), dist)
+		g := d
+		if !q.Ungrouped {
+			g = ix.group[d]
 		}
-		cands = append(cands, c)
-		fm[ix.mod[d]]++
-		fk[ix.kind[d]]++
-		fr[ix.region[d]]++
-		fp[ix.priceBk[d]]++
-		fh[ix.hoursBk[d]]++
+		if sc.stamp[g] != sc.gen {
+			sc.stamp[g], sc.count[g], sc.best[g] = sc.gen, 1, k1
+			reps = append(reps, g)
+		} else {
+			sc.count[g]++
+			sc.best[g] = min(sc.best[g], k1)
+		}
+		total++
+		fc.mod[ix.mod[d]]++
+		fc.kind[ix.kind[d]]++
+		fc.region[ix.region[d]]++
+		fc.price[ix.priceBk[d]]++
+		fc.hours[ix.hoursBk[d]]++
+	}
+	scan := func(docs []int32) {
+		for _, d := range docs {
+			if ix.alive[d] && f.inBox(ix, d) && f.pass(ix, d) {
+				visit(d, 0)
+			}
+		}
 	}
 	switch {
-	case hasText:
-		for _, m := range matches {
-			if f.inBox(ix, m.doc) {
+	case r.hasText:
+		for _, m := range r.matches {
+			if ix.alive[m.doc] && f.inBox(ix, m.doc) && f.pass(ix, m.doc) {
 				visit(m.doc, m.pts)
 			}
 		}
 	case q.Near != nil:
 		for _, cell := range f.cells {
-			for _, d := range ix.grid[cell] {
-				if f.inBox(ix, d) {
-					visit(d, 0)
-				}
+			scan(ix.grid[cell])
+		}
+	case f.none() && q.Sort == SortRelevance && !q.Ungrouped:
+		// Everything, by relevance: every group holds tier 4, and the
+		// counts are the index's own.
+		for g, m := range ix.members {
+			if len(m) > 0 {
+				sc.stamp[g], sc.count[g], sc.best[g] = sc.gen, int32(len(m)), 0
+				reps = append(reps, int32(g))
 			}
 		}
+		total = ix.n
+		fc = ix.all
+	case f.cert >= 0 || f.dept >= 0 || f.region >= 0:
+		// The shortest list of documents a filter names.
+		var docs []int32
+		for _, l := range [][]int32{listOf(ix.byCert, f.cert), listOf(ix.byDept, f.dept), listOf(ix.byRegion, f.region)} {
+			if l != nil && (docs == nil || len(l) < len(docs)) {
+				docs = l
+			}
+		}
+		scan(docs)
 	default:
-		for d := range ix.docs {
-			visit(int32(d), 0)
+		alive := ix.alive
+		for d := range alive {
+			if alive[d] && f.pass(ix, int32(d)) {
+				visit(int32(d), 0)
+			}
 		}
 	}
-	res.TotalOffers = len(cands)
-	res.Facets = ix.facets(fm[:], fk[:], fr, fp, fh)
-
-	// One result per group: its best member in the chosen order.
-	ngroups := int(ix.nGroups)
-	if q.Ungrouped {
-		ngroups = len(ix.docs)
-	}
-	sc := scratchPool.get(ngroups)
-	defer scratchPool.put(sc)
-	reps := make([]int32, 0, min(len(cands), ngroups))
-	for i := range cands {
-		g := ix.groupKey(q, cands[i].doc)
-		if sc.stamp[g] != sc.gen {
-			sc.stamp[g] = sc.gen
-			sc.best[g] = int32(i)
-			sc.count[g] = 1
-			reps = append(reps, g)
-			continue
-		}
-		sc.count[g]++
-		if cands[i].less(&cands[sc.best[g]]) {
-			sc.best[g] = int32(i)
-		}
-	}
+	res.TotalOffers = total
+	res.Facets = ix.facets(&fc)
 	res.Total = len(reps)
 	if cur.offset >= len(reps) {
-		return res, nil
+		return res
 	}
+
 	// A group's place among the others is drawn by the keyed hash of the
-	// group (provider and certification), not of its best member: the
-	// least of many members' hashes would put a provider that publishes
-	// one training in many towns ahead of the others.
-	items := make([]int32, len(reps)) // indexes in cands
+	// group (provider and certification), not of its members: the least
+	// of many members' hashes would put a provider that publishes one
+	// training in many towns ahead of the others.
+	entries := make([]gentry, len(reps))
+	var tierSize [5]int
 	for i, g := range reps {
-		b := sc.best[g]
+		e := gentry{k1: sc.best[g], g: g, tier: int8(4 - sc.best[g]&7)}
 		if q.Ungrouped {
-			cands[b].k2 = rk.tie(ix.seed[g])
+			e.k2, e.prov = rk.tie(ix.seed[g]), ix.prov[g]
 		} else {
-			cands[b].k2 = rk.tie(ix.groupSeed[g])
+			e.k2, e.prov = rk.tie(ix.groupSeed[g]), ix.groupProv[g]
 		}
-		items[i] = b
+		tierSize[e.tier]++
+		entries[i] = e
 	}
 
 	capped := q.Sort == SortRelevance && ix.opts.ProviderCap > 0 && q.ProviderID == "" && !q.Ungrouped
 	want := cur.offset + q.Limit
 	if q.all {
-		want = len(items)
+		want = len(entries)
 	}
-	var order []int32
+	var order []gentry
 	for m := max(2*want+64, 256); ; m *= 4 {
-		top := selectTop(cands, items, m)
+		top := selectTop(entries, m)
 		if !capped {
 			order = top[:min(len(top), want)]
 			break
 		}
 		var exhausted bool
-		order, exhausted = ix.layout(cands, top, q.Limit, ix.opts.ProviderCap, want)
-		if !exhausted || len(top) == len(items) {
+		order, exhausted = layout(top, q.Limit, ix.opts.ProviderCap, want)
+		if !exhausted || len(top) == len(entries) {
 			break
 		}
 	}
 	if cur.offset >= len(order) {
-		return res, nil
+		return res
 	}
 	page := order[cur.offset:min(len(order), want)]
-
-	// Tier sizes, for explanations.
-	var tierSize [5]int
-	if q.Explain {
-		for _, g := range reps {
-			tierSize[cands[sc.best[g]].tier]++
-		}
-	}
 	res.Hits = make([]Hit, len(page))
-	anyOthers := false
-	for i, ci := range page {
-		c := &cands[ci]
-		dd := &ix.docs[c.doc]
-		h := Hit{Offer: dd.offer, Sessions: dd.sessions, Tier: int(c.tier), Score: 1}
-		h.Offer.Skills = slices.Clone(h.Offer.Skills)
-		if maxPts > 0 {
-			h.Score = math.Round(float64(c.pts)/float64(maxPts)*1000) / 1000
-		}
-		if q.Near != nil {
-			h.DistanceKm, h.HasDistance = math.Round(float64(c.dist)*10)/10, true
-		}
-		h.Others = int(sc.count[ix.groupKey(q, c.doc)]) - 1
-		anyOthers = anyOthers || h.Others > 0
-		if q.Explain {
-			h.Explanation = ix.explain(terms, c, maxPts, tierSize[c.tier], q.Sort)
-		}
-		res.Hits[i] = h
+	for i := range page {
+		res.Hits[i] = r.hit(&page[i], int(sc.count[page[i].g])-1, terms, tierSize[page[i].tier])
 	}
-	if anyOthers {
-		ix.otherCommunes(q, cands, page, res.Hits, sc)
-	}
-	return res, nil
+	return res
 }
 
-// otherCommunes fills the communes of the other members of the page's
-// groups. It reuses the group stamps with a new generation.
-func (ix *Index) otherCommunes(q *Query, cands []cand, page []int32, hits []Hit, sc *scratch) {
-	sc.next()
-	for i, ci := range page {
-		g := ix.groupKey(q, cands[ci].doc)
-		sc.stamp[g] = sc.gen
-		sc.best[g] = int32(i)
+// hit builds the result of a group: its best member, the communes of the
+// others, and the explanation when asked.
+func (r *run) hit(e *gentry, others int, terms []qterm, tierSize int) Hit {
+	ix, q := r.ix, r.q
+	members := []int32{e.g}
+	if !q.Ungrouped {
+		members = ix.members[e.g]
 	}
-	for i := range cands {
-		d := cands[i].doc
-		g := ix.groupKey(q, d)
-		if sc.stamp[g] != sc.gen {
+	best, bestTie := int32(-1), uint64(0)
+	var bestPts int32
+	var bestDist float32
+	var communes []string
+	for _, d := range members {
+		ok, pts, tier, dist := r.match(d)
+		if !ok {
 			continue
 		}
-		h := &hits[sc.best[g]]
-		if d == ix.byID[h.Offer.ID] || len(h.OtherCommunes) >= 5 {
+		if len(members) > 1 {
+			communes = append(communes, ix.docs[d].offer.Commune)
+		}
+		if r.key(d, tier, dist) != e.k1 {
 			continue
 		}
-		cm := ix.docs[d].offer.Commune
-		if cm != h.Offer.Commune && !contains(h.OtherCommunes, cm) {
-			h.OtherCommunes = append(h.OtherCommunes, cm)
+		t := r.rk.tie(ix.seed[d])
+		if best < 0 || t < bestTie || t == bestTie && d < best {
+			best, bestTie, bestPts, bestDist = d, t, pts, dist
 		}
 	}
-	for i := range hits {
-		slices.Sort(hits[i].OtherCommunes)
+	dd := &ix.docs[best]
+	h := Hit{Offer: dd.offer, Sessions: dd.sessions, Tier: int(e.tier), Score: 1, Others: others}
+	h.Offer.Skills = slices.Clone(h.Offer.Skills)
+	if r.maxPts > 0 {
+		h.Score = math.Round(float64(bestPts)/float64(r.maxPts)*1000) / 1000
 	}
+	if q.Near != nil {
+		h.DistanceKm, h.HasDistance = math.Round(float64(bestDist)*10)/10, true
+	}
+	if others > 0 {
+		slices.Sort(communes)
+		communes = slices.Compact(communes)
+		for _, c := range communes {
+			if c != h.Offer.Commune && len(h.OtherCommunes) < 5 {
+				h.OtherCommunes = append(h.OtherCommunes, c)
+			}
+		}
+	}
+	if q.Explain {
+		h.Explanation = ix.explain(terms, best, bestPts, r.maxPts, int(e.tier), tierSize, q.Sort)
+	}
+	return h
 }
 
-// selectTop returns the m first items (indexes in cands) in order.
-func selectTop(cands []cand, items []int32, m int) []int32 {
-	less := func(a, b int32) int {
-		if cands[a].less(&cands[b]) {
+// selectTop returns the m first entries in order.
+func selectTop(entries []gentry, m int) []gentry {
+	less := func(a, b gentry) int {
+		if a.less(&b) {
 			return -1
 		}
-		if cands[b].less(&cands[a]) {
+		if b.less(&a) {
 			return 1
 		}
 		return 0
 	}
-	if len(items) <= m {
-		out := slices.Clone(items)
+	if len(entries) <= m {
+		out := slices.Clone(entries)
 		slices.SortFunc(out, less)
 		return out
 	}
 	// A max-heap of the m best seen so far.
-	h := slices.Clone(items[:m])
+	h := slices.Clone(entries[:m])
 	down := func(i int) {
 		for {
 			l := 2*i + 1
 			if l >= len(h) {
 				return
 			}
-			if r := l + 1; r < len(h) && cands[h[l]].less(&cands[h[r]]) {
+			if r := l + 1; r < len(h) && h[l].less(&h[r]) {
 				l = r
 			}
-			if !cands[h[i]].less(&cands[h[l]]) {
+			if !h[i].less(&h[l]) {
 				return
 			}
 			h[i], h[l] = h[l], h[i]
@@ -779,9 +829,9 @@ func selectTop(cands []cand, items []int32, m int) []int32 {
 	for i := len(h)/2 - 1; i >= 0; i-- {
 		down(i)
 	}
-	for _, it := range items[m:] {
-		if cands[it].less(&cands[h[0]]) {
-			h[0] = it
+	for i := m; i < len(entries); i++ {
+		if entries[i].less(&h[0]) {
+			h[0] = entries[i]
 			down(0)
 		}
 	}
@@ -794,50 +844,49 @@ func selectTop(cands []cand, items []int32, m int) []int32 {
 // results in page order. A result over the cap waits for the next page,
 // but never behind a result of a lower tier: when only lower tiers are
 // left to fill a page, the waiting results fill it, over the cap. It
-// reports whether it reached the end of top while more results may
-// follow (the caller then gives it a longer top).
-func (ix *Index) layout(cands []cand, top []int32, per, capN, want int) ([]int32, bool) {
-	out := make([]int32, 0, want)
-	var waiting []int32
+// reports whether it reached the end of top (the caller then gives it a
+// longer top, unless top holds every result).
+func layout(top []gentry, per, capN, want int) ([]gentry, bool) {
+	out := make([]gentry, 0, want)
+	var waiting []gentry
 	i := 0
 	count := map[int32]int{}
 	for len(out) < want && (i < len(top) || len(waiting) > 0) {
 		start := len(out)
 		clear(count)
-		take := func(ci int32) {
-			out = append(out, ci)
-			count[ix.prov[cands[ci].doc]]++
+		take := func(e gentry) {
+			out = append(out, e)
+			count[e.prov]++
 		}
 		room := func() bool { return len(out)-start < per && len(out) < want }
 		// Waiting results first, in order; one that must wait again
 		// holds back the lower tiers behind it.
-		var still []int32
+		var still []gentry
 		block := int8(-1)
-		for _, ci := range waiting {
-			c := &cands[ci]
-			if room() && count[ix.prov[c.doc]] < capN && c.tier >= block {
-				take(ci)
+		for _, e := range waiting {
+			if room() && count[e.prov] < capN && e.tier >= block {
+				take(e)
 			} else {
 				if block < 0 {
-					block = c.tier
+					block = e.tier
 				}
-				still = append(still, ci)
+				still = append(still, e)
 			}
 		}
 		waiting = still
 		for room() && i < len(top) {
-			c := &cands[top[i]]
-			if len(waiting) > 0 && c.tier < cands[waiting[0]].tier {
+			e := top[i]
+			if len(waiting) > 0 && e.tier < waiting[0].tier {
 				break
 			}
 			i++
-			if count[ix.prov[c.doc]] < capN {
-				take(top[i-1])
+			if count[e.prov] < capN {
+				take(e)
 			} else {
-				waiting = append(waiting, top[i-1])
+				waiting = append(waiting, e)
 			}
 		}
-		for room() && len(waiting) > 0 && (i >= len(top) || cands[top[i]].tier < cands[waiting[0]].tier) {
+		for room() && len(waiting) > 0 && (i >= len(top) || top[i].tier < waiting[0].tier) {
 			take(waiting[0])
 			waiting = waiting[1:]
 		}
@@ -849,9 +898,9 @@ func (ix *Index) layout(cands []cand, top []int32, per, capN, want int) ([]int32
 }
 
 // explain details a candidate's points; the caller holds ix.mu.
-func (ix *Index) explain(terms []qterm, c *cand, maxPts int32, tierSize int, s Sort) *Explanation {
-	e := &Explanation{Points: int(c.pts), MaxPoints: int(maxPts), Tier: int(c.tier), TierSize: tierSize, Sort: s}
-	dt := ix.docs[c.doc].terms
+func (ix *Index) explain(terms []qterm, d, pts, maxPts int32, tier, tierSize int, s Sort) *Explanation {
+	e := &Explanation{Points: int(pts), MaxPoints: int(maxPts), Tier: tier, TierSize: tierSize, Sort: s}
+	dt := ix.docs[d].terms
 	for _, t := range terms {
 		tm := TermMatch{Term: t.text, Max: strongPoints}
 		for _, a := range t.alts {
@@ -874,7 +923,8 @@ func (ix *Index) explain(terms []qterm, c *cand, maxPts int32, tierSize int, s S
 }
 
 // facets turns the counters into facets; nil counters give empty facets.
-func (ix *Index) facets(fm, fk, fr, fp, fh []int) Facets {
+func (ix *Index) facets(c *facetCounts) Facets {
+	fm, fk, fr, fp, fh := c.mod[:], c.kind[:], c.region, c.price[:], c.hours[:]
 	f := Facets{Modality: []FacetCount{}, Region: []FacetCount{}, CertificationKind: []FacetCount{}, Price: []BucketCount{}, Duration: []BucketCount{}}
 	for i, m := range modalities {
 		if fm != nil && fm[i] > 0 {
@@ -1011,6 +1061,24 @@ func (ix *Index) compileFilter(q *Query) *filter {
 	return f
 }
 
+// none reports whether the filter keeps every document.
+func (f *filter) none() bool {
+	return f.mod < 0 && f.kind < 0 && f.region < 0 && f.dept < 0 && f.cert < 0 && f.prov < 0 && f.priceMax < 0 &&
+		f.hoursMin == 0 && f.hoursMax == 0 && !f.dates && !f.box
+}
+
+// listOf returns lists[i], or nil when i is negative; an empty list is
+// not nil, so that it still wins as the shortest.
+func listOf(lists [][]int32, i int) []int32 {
+	if i < 0 {
+		return nil
+	}
+	if i >= len(lists) || lists[i] == nil {
+		return []int32{}
+	}
+	return lists[i]
+}
+
 func (f *filter) inBox(ix *Index, d int32) bool {
 	if !f.box {
 		return true
@@ -1073,7 +1141,7 @@ func (r *scratchRecycler) get(n int) *scratch {
 	}
 	if len(s.stamp) < n {
 		s.stamp = make([]uint32, n+n/4)
-		s.best = make([]int32, len(s.stamp))
+		s.best = make([]uint64, len(s.stamp))
 		s.count = make([]int32, len(s.stamp))
 		s.gen = 0
 	}
