@@ -23,6 +23,7 @@ import (
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
+	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/store/bolt"
 )
 
@@ -40,6 +41,9 @@ type testEnv struct {
 	cat    *marketplace.CatalogueService
 	tokens *auth.Tokens
 	key    ed25519.PrivateKey
+
+	index      *search.Index
+	neutrality *search.Monitor
 
 	lyon, villeurbanne, nocert marketplace.Provider
 	offer, draft, otherOffer   marketplace.Offer
@@ -65,12 +69,17 @@ func newEnv(tb testing.TB, opts ...func(*api.Deps)) *testEnv {
 		tokens: auth.NewTokens(key, "parcours", 24*time.Hour, nil),
 		key:    key,
 	}
+	e.index = search.New()
+	e.cat.Observe(e.index)
+	e.neutrality = search.NewMonitor(e.index, nil, 20, 3, 10)
 	d := api.Deps{
-		Log:       slog.New(slog.DiscardHandler),
-		Catalogue: e.cat,
-		Places:    geo.Default(),
-		Tokens:    e.tokens,
-		Backup:    store,
+		Log:        slog.New(slog.DiscardHandler),
+		Catalogue:  e.cat,
+		Places:     geo.Default(),
+		Tokens:     e.tokens,
+		Backup:     store,
+		Index:      e.index,
+		Neutrality: e.neutrality,
 
 		MaxBodyBytes:  testMaxBody,
 		RatePerSecond: 1e6,

@@ -371,6 +371,7 @@ func (ix *Index) OfferSaved(o marketplace.Offer, sessions []marketplace.Session)
 		dt = append(dt, post{doc: int32(id), w: w})
 		ix.postings[id] = insertPost(ix.postings[id], post{doc: d, w: w})
 	}
+	slices.SortFunc(dt, func(a, b post) int { return int(a.doc - b.doc) }) // by term id, for explanations
 	ix.docs[d] = docData{offer: o, sessions: sessions, terms: dt}
 
 	c := ix.certCounts[o.Certification.Code]

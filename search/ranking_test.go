@@ -187,6 +187,13 @@ func TestHigherTierAlwaysFirst(t *testing.T) {
 				if h.Explanation == nil || h.Explanation.Tier != h.Tier {
 					t.Fatal("no explanation, or one with another tier")
 				}
+				sum := 0
+				for _, tm := range h.Explanation.Terms {
+					sum += tm.Points
+				}
+				if sum != h.Explanation.Points || float64(sum)/float64(h.Explanation.MaxPoints) != h.Score && math.Abs(float64(sum)/float64(h.Explanation.MaxPoints)-h.Score) > 0.001 {
+					t.Fatalf("explanation %+v does not add up to score %v", h.Explanation, h.Score)
+				}
 			}
 			if res.Next == "" {
 				break
