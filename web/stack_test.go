@@ -27,6 +27,7 @@ type stack struct {
 	store     *bolt.Store
 	catalogue *marketplace.CatalogueService
 	index     *search.Index
+	monitor   *search.Monitor
 	tokens    *auth.Tokens
 	fix       fixture
 }
@@ -62,12 +63,13 @@ func newStack(t testing.TB, demoMode bool, extra *marketplace.Catalogue) *stack 
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
-	pages, err := New(Deps{Log: log, Catalogue: cat, Index: ix, Places: places, Tokens: tokens, Demo: demoMode, TokenTTL: time.Hour})
+	monitor := search.NewMonitor(ix, nil, 20, 3, 10)
+	pages, err := New(Deps{Log: log, Catalogue: cat, Index: ix, Places: places, Tokens: tokens, Demo: demoMode, TokenTTL: time.Hour, Neutrality: monitor})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv, err := api.New(api.Deps{
-		Log: log, Catalogue: cat, Places: places, Tokens: tokens, Pages: pages, Demo: demoMode,
+		Log: log, Catalogue: cat, Places: places, Tokens: tokens, Pages: pages, Demo: demoMode, Index: ix, Neutrality: monitor,
 		// The browser loads a page and its assets quickly; the limit
 		// itself is api's business and tested there.
 		RatePerSecond: 10000, RateBurst: 10000,
@@ -75,7 +77,7 @@ func newStack(t testing.TB, demoMode bool, extra *marketplace.Catalogue) *stack 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &stack{server: srv, pages: pages, store: store, catalogue: cat, index: ix, tokens: tokens, fix: fix}
+	return &stack{server: srv, pages: pages, store: store, catalogue: cat, index: ix, monitor: monitor, tokens: tokens, fix: fix}
 }
 
 type testWriter struct{ t testing.TB }

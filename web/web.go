@@ -30,7 +30,8 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// Deps is what the pages need. Every field but Demo and TokenTTL is required.
+// Deps is what the pages need. Every field but Demo, TokenTTL, Ratings and
+// Neutrality is required.
 type Deps struct {
 	Log       *slog.Logger
 	Catalogue *marketplace.CatalogueService
@@ -39,6 +40,10 @@ type Deps struct {
 	Tokens    *auth.Tokens
 	Demo      bool          // demo mode: the demo sign-in exists only then
 	TokenTTL  time.Duration // lifetime of demo sign-in tokens
+	// Ratings, when set, gives the offers' ratings shown on result cards.
+	Ratings Ratings
+	// Neutrality, when set, gives the figures of the transparency page.
+	Neutrality *search.Monitor
 }
 
 // Pages is the set of HTML pages. It implements api.Pages. It is safe for
@@ -60,7 +65,7 @@ type asset struct {
 // The page templates; each is parsed together with layout.html and parts.html.
 var pageNames = []string{
 	"home.html", "results.html", "certifications.html", "offer.html",
-	"provider.html", "demo.html", "error.html",
+	"provider.html", "demo.html", "error.html", "transparence.html",
 }
 
 // New checks the dependencies, loads the static assets and parses the
@@ -127,6 +132,7 @@ func (p *Pages) Register(r gin.IRouter) {
 	g.GET("/certifications/:code", p.handle(p.certification))
 	g.GET("/formations/:id", p.handle(p.offer))
 	g.GET("/organismes/:id", p.handle(p.provider))
+	g.GET("/transparence", p.handle(p.transparency))
 	g.POST("/deconnexion", p.signOut)
 	if p.Demo {
 		g.GET("/connexion-demo", p.handle(p.demoForm))

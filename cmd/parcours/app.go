@@ -28,6 +28,8 @@ type app struct {
 	bolt      *bolt.Store // set when the embedded backend is in use
 	catalogue *marketplace.CatalogueService
 	index     *search.Index
+	queries   *search.QueryLog // anonymised recent searches, for the neutrality measure
+	monitor   *search.Monitor
 	tokens    *auth.Tokens
 	ping      func(context.Context) error // tells whether the store answers
 	closers   []func() error
@@ -51,8 +53,19 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 		return nil, fmt.Errorf("store.driver %q is not supported", cfg.Store.Driver)
 	}
 	a.catalogue = marketplace.NewCatalogueService(a.store, a.places, nil)
-	a.index = search.New()
+	a.queries = search.NewQueryLog(cfg.Search.Neutrality.LogSize)
+	providerCap := cfg.Search.ProviderCap
+	if providerCap == 0 {
+		providerCap = -1 // the index reads a zero as "the default"
+	}
+	a.index = search.NewWithOptions(search.Options{
+		ProviderCap: providerCap, DefaultPerPage: cfg.Search.DefaultPerPage, MaxPerPage: cfg.Search.MaxPerPage,
+		Keys:     search.NewKeys(a.secrets.SearchKey, cfg.Search.KeyRotation, nil),
+		QueryLog: a.queries,
+	})
 	a.catalogue.Observe(a.index)
+	n := cfg.Search.Neutrality
+	a.monitor = search.NewMonitor(a.index, a.queries, n.Clients, n.Queries, n.TopK)
 	a.tokens = auth.NewTokens(a.secrets.TokenKey, cfg.Auth.Issuer, cfg.Auth.MaxTTL, nil)
 	return a, nil
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -74,15 +75,22 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 
+	// The neutrality indicators: measured on schedule, and once at start
+	// so that the transparency page has figures early.
+	if err := sched.Add(jobs.Job{Name: "search-neutrality", Schedule: cfg.Search.Neutrality.Schedule, Run: a.monitor.Run}); err != nil {
+		return err
+	}
+
 	pages, err := web.New(web.Deps{
 		Log: log, Catalogue: a.catalogue, Index: a.index, Places: a.places, Tokens: a.tokens,
-		Demo: cfg.Demo.Enabled, TokenTTL: cfg.Auth.TokenTTL,
+		Demo: cfg.Demo.Enabled, TokenTTL: cfg.Auth.TokenTTL, Neutrality: a.monitor,
 	})
 	if err != nil {
 		return err
 	}
 	srv, err := api.New(api.Deps{
 		Log: log, Catalogue: a.catalogue, Places: a.places, Tokens: a.tokens,
+		Index: a.index, Neutrality: a.monitor,
 		Ready:  a.ping,
 		Backup: a.bolt, Pages: pages, Demo: cfg.Demo.Enabled,
 		MaxBodyBytes: cfg.Server.MaxBodyBytes, RatePerSecond: cfg.RateLimit.PerSecond, RateBurst: cfg.RateLimit.Burst,
@@ -106,6 +114,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ErrorLog:          nil,
 	}
 	sched.Start()
+	var first sync.WaitGroup
+	first.Go(func() { sched.RunNow("search-neutrality") })
+	defer first.Wait()
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	fmt.Fprintf(stdout, "Parcours is serving on http://%s/\n", ln.Addr())
