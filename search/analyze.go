@@ -1,6 +1,7 @@
 package search
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -278,13 +279,25 @@ var synonyms = func() map[string][]string {
 	return m
 }()
 
-// abbrevStems maps each acronym to its phrase's stems.
-var abbrevStems = func() map[string][]string {
-	m := map[string][]string{}
+// abbrev is an acronym, as a stem, and its phrase's stems.
+type abbrev struct {
+	token  string
+	phrase []string
+}
+
+// abbrevByToken maps an acronym's stem to its phrase's stems, and
+// abbrevByFirst a phrase's first stem to the acronyms it may start.
+var abbrevByToken, abbrevByFirst = func() (map[string][]string, map[string][]abbrev) {
+	byToken, byFirst := map[string][]string{}, map[string][]abbrev{}
 	for a, phrase := range abbreviations {
-		m[a] = analyze(phrase)
+		ab := abbrev{token: stem(a), phrase: analyze(phrase)}
+		if len(ab.phrase) == 0 {
+			continue
+		}
+		byToken[ab.token] = ab.phrase
+		byFirst[ab.phrase[0]] = append(byFirst[ab.phrase[0]], ab)
 	}
-	return m
+	return byToken, byFirst
 }()
 
 func contains(list []string, s string) bool {
@@ -301,25 +314,11 @@ func contains(list []string, s string) bool {
 // holds.
 func expandAbbreviations(stems []string) []string {
 	var extra []string
-	for a, phrase := range abbrevStems {
-		if len(phrase) == 0 {
-			continue
-		}
-		if contains(stems, a) {
-			extra = append(extra, phrase...)
-			continue
-		}
-		for i := 0; i+len(phrase) <= len(stems); i++ {
-			match := true
-			for j, p := range phrase {
-				if stems[i+j] != p {
-					match = false
-					break
-				}
-			}
-			if match {
-				extra = append(extra, a)
-				break
+	for i, s := range stems {
+		extra = append(extra, abbrevByToken[s]...)
+		for _, a := range abbrevByFirst[s] {
+			if i+len(a.phrase) <= len(stems) && slices.Equal(stems[i:i+len(a.phrase)], a.phrase) {
+				extra = append(extra, a.token)
 			}
 		}
 	}

@@ -387,7 +387,7 @@ type scored struct {
 
 // textMatches returns the documents holding every query term, by document
 // number, with their points; the caller holds ix.mu.
-func (ix *Index) textMatches(terms []qterm) []scored {
+func (ix *Index) textMatches(terms []qterm, sc *scratch) []scored {
 	type list struct {
 		p   []post
 		num int // points share, out of 3, when p is a raw postings list
@@ -400,12 +400,16 @@ func (ix *Index) textMatches(terms []qterm) []scored {
 		case 1:
 			lists[i] = list{ix.postings[t.alts[0].id], howNum[t.alts[0].how]}
 		default:
-			lists[i] = list{mergeAlts(ix, t.alts), 3}
+			for len(sc.merged) <= i {
+				sc.merged = append(sc.merged, [2][]post{})
+			}
+			lists[i] = list{mergeAlts(ix, t.alts, &sc.merged[i]), 3}
 		}
 	}
 	sort.Slice(lists, func(a, b int) bool { return len(lists[a].p) < len(lists[b].p) })
 	pos := make([]int, len(lists))
-	out := make([]scored, 0, len(lists[0].p))
+	out := sc.matches[:0]
+	defer func() { sc.matches = out }()
 next:
 	for _, e := range lists[0].p {
 		pts := int32(int(e.w) * lists[0].num / 3)
@@ -434,13 +438,14 @@ next:
 }
 
 // mergeAlts merges the postings of a term's alternatives, keeping for each
-// document the best points, scaled by the kind of match.
-func mergeAlts(ix *Index, alts []alt) []post {
+// document the best points, scaled by the kind of match. It merges into
+// the two buffers bufs in turn, and keeps them for the next search.
+func mergeAlts(ix *Index, alts []alt, bufs *[2][]post) []post {
 	var out []post
-	for _, a := range alts {
+	for k, a := range alts {
 		num := howNum[a.how]
 		src := ix.postings[a.id]
-		merged := make([]post, 0, len(out)+len(src))
+		merged := bufs[k%2][:0]
 		i, j := 0, 0
 		for i < len(out) || j < len(src) {
 			switch {
@@ -456,6 +461,7 @@ func mergeAlts(ix *Index, alts []alt) []post {
 				j++
 			}
 		}
+		bufs[k%2] = merged
 		out = merged
 	}
 	return out
@@ -512,10 +518,14 @@ func (ix *Index) Search(q Query) (Result, error) {
 
 // scratch holds per-search arrays indexed by group, reused.
 type scratch struct {
-	stamp []uint32
-	count []int32
-	best  []uint64 // least primary key among the group's matching members
-	gen   uint32
+	matches []scored
+	merged  [][2][]post // per query term
+	reps    []int32
+	entries []gentry
+	stamp   []uint32
+	count   []int32
+	best    []uint64 // least primary key among the group's matching members
+	gen     uint32
 }
 
 // gentry is a result (a group) with its sort keys.
@@ -593,21 +603,24 @@ func (ix *Index) search(q *Query, terms []qterm, rk requestKey, cur cursor) Resu
 		res.Facets = ix.facets(&facetCounts{})
 		return res
 	}
-	r := &run{ix: ix, q: q, f: f, rk: rk, hasText: len(terms) > 0}
-	if r.hasText {
-		r.maxPts = int32(strongPoints * len(terms))
-		r.matches = ix.textMatches(terms)
-	}
 	ngroups := int(ix.nGroups)
 	if q.Ungrouped {
 		ngroups = len(ix.docs)
 	}
+	// The per-search arrays are recycled: a search allocates little, so
+	// that garbage collection, which shares the core, seldom runs.
 	sc := scratchPool.get(ngroups)
 	defer scratchPool.put(sc)
+	r := &run{ix: ix, q: q, f: f, rk: rk, hasText: len(terms) > 0}
+	if r.hasText {
+		r.maxPts = int32(strongPoints * len(terms))
+		r.matches = ix.textMatches(terms, sc)
+	}
 
 	var fc facetCounts
 	fc.region = make([]int, len(ix.regions.names))
-	var reps []int32
+	reps := sc.reps[:0]
+	defer func() { sc.reps = reps }()
 	total := 0
 	// visit counts a matching document into its group and the facets.
 	// The document's own tie-break is not needed here: only the group's
@@ -698,7 +711,8 @@ func (ix *Index) search(q *Query, terms []qterm, rk requestKey, cur cursor) Resu
 	// group (provider and certification), not of its members: the least
 	// of many members' hashes would put a provider that publishes one
 	// training in many towns ahead of the others.
-	entries := make([]gentry, len(reps))
+	entries := slices.Grow(sc.entries[:0], len(reps))[:len(reps)]
+	sc.entries = entries
 	var tierSize [5]int
 	for i, g := range reps {
 		e := gentry{k1: sc.best[g], g: g, tier: int8(4 - sc.best[g]&7)}

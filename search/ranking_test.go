@@ -502,6 +502,7 @@ func TestTextMatching(t *testing.T) {
 	add("xl", "Tableur : les bases", "RS5252", "TOSA Excel", "")
 	add("compta", "Comptabilité", "RNCP37429", "Comptable assistant", "Cours à Lyon 69003.")
 	add("b", "Permis B", "RS5436", "Permis de conduire catégorie B", "")
+	add("care", "Préparation au DEAS", "RNCP35830", "Diplôme d'État d'aide-soignant", "")
 	add("c", "Permis C", "RS5529", "Permis de conduire catégorie C", "")
 	for _, c := range []struct {
 		text string
@@ -509,6 +510,8 @@ func TestTextMatching(t *testing.T) {
 	}{
 		{"développeurs", []string{"web"}},
 		{"dwwm", []string{"web"}},
+		{"DEAS", []string{"care"}}, // an acronym ending in s
+		{"aide-soignant", []string{"care"}},
 		{"formation", nil},                 // a stop word alone: everything, but checked below
 		{"formateur", []string{"trainer"}}, // formation is not formateur
 		{"excel", []string{"xl"}},
@@ -529,7 +532,7 @@ func TestTextMatching(t *testing.T) {
 		got := ids(res)
 		sort.Strings(got)
 		if c.text == "formation" {
-			if len(got) != 6 {
+			if len(got) != 7 {
 				t.Errorf("formation: %v, want every offer", got)
 			}
 			continue

@@ -5,7 +5,6 @@
 package searchbench
 
 import (
-	"sync"
 	"time"
 
 	"github.com/parcours/parcours/demo"
@@ -23,13 +22,12 @@ const (
 // Now is the reference instant of the benchmark catalogue.
 var Now = time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 
-var catalogue = sync.OnceValue(func() marketplace.Catalogue {
+// Catalogue returns the benchmark catalogue, generated anew (about a
+// second): it is not kept, so that a benchmark that has indexed it can
+// let the garbage collector reclaim it.
+func Catalogue() marketplace.Catalogue {
 	return demo.Catalogue(demo.Options{Seed: 1, Providers: Providers, Offers: Offers, Now: Now}, geo.Default())
-})
-
-// Catalogue returns the benchmark catalogue (generated once, about a
-// second). Callers must not modify it.
-func Catalogue() marketplace.Catalogue { return catalogue() }
+}
 
 // Published returns the published offers of the catalogue and the
 // sessions of each, by offer ID.
