@@ -114,7 +114,7 @@ func (p *Pages) region(c *gin.Context) (response, error) {
 		return response{}, notFound("Cette région n’existe pas. Les régions sont listées sur la page d’accueil.")
 	}
 	cursor := c.Query("page")
-	l, err := p.list(c, search.Query{Region: r.Code, After: cursor, Client: c.ClientIP()}, "/regions/"+r.Code, nil)
+	l, err := p.list(c, search.Query{Region: r.Code, After: cursor, Client: c.ClientIP(), Explain: true}, "/regions/"+r.Code, nil)
 	if err != nil {
 		return response{}, err
 	}
@@ -157,7 +157,7 @@ func (p *Pages) certification(c *gin.Context) (response, error) {
 	if !ok {
 		return response{}, notFound("Aucune formation publiée ne prépare à cette certification. La liste des certifications est sur la page « Certifications ».")
 	}
-	l, err := p.list(c, search.Query{Certification: code, After: c.Query("page"), Client: c.ClientIP()}, "/certifications/"+code, nil)
+	l, err := p.list(c, search.Query{Certification: code, After: c.Query("page"), Client: c.ClientIP(), Explain: true}, "/certifications/"+code, nil)
 	if err != nil {
 		return response{}, err
 	}
