@@ -292,6 +292,8 @@ func (e *testEnv) routes(tb testing.TB) []route {
 		{"GET", "/api/v1/communes?q=lyon", "", true},
 		{"GET", "/api/v1/communes/69123", "", true},
 		{"GET", "/api/v1/regions", "", true},
+		{"GET", "/api/v1/search/offers?q=developpeur", "", true},
+		{"GET", "/api/v1/transparency/neutrality", "", true},
 		{"GET", "/api/v1/me", "", false},
 		{"POST", "/api/v1/providers", e.providerBody(tb), false},
 		{"PUT", "/api/v1/providers/" + e.lyon.ID, with(tb, e.providerBody(tb), "siret", e.lyon.SIRET), false},

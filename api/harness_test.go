@@ -24,6 +24,7 @@ import (
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
+	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/skills"
 	"github.com/parcours/parcours/skills/starter"
 	"github.com/parcours/parcours/store/bolt"
@@ -50,6 +51,9 @@ type testEnv struct {
 	enrol      *marketplace.EnrolmentService
 	shift      atomic.Int64
 	webhookKey []byte
+
+	index      *search.Index
+	neutrality *search.Monitor
 
 	lyon, villeurbanne, nocert marketplace.Provider
 	offer, draft, otherOffer   marketplace.Offer
@@ -91,6 +95,9 @@ func newEnv(tb testing.TB, opts ...func(*api.Deps)) *testEnv {
 		Payments:   marketplace.DemoPayments{},
 		Now:        func() time.Time { return time.Now().Add(time.Duration(e.shift.Load())) },
 	})
+	e.index = search.New()
+	e.cat.Observe(e.index)
+	e.neutrality = search.NewMonitor(e.index, nil, 20, 3, 10)
 	d := api.Deps{
 		Graph:          g,
 		Log:            slog.New(slog.DiscardHandler),
@@ -100,6 +107,8 @@ func newEnv(tb testing.TB, opts ...func(*api.Deps)) *testEnv {
 		Places:         geo.Default(),
 		Tokens:         e.tokens,
 		Backup:         store,
+		Index:          e.index,
+		Neutrality:     e.neutrality,
 
 		MaxBodyBytes:  testMaxBody,
 		RatePerSecond: 1e6,

@@ -490,6 +490,18 @@ func TestOpenAPIConformance(t *testing.T) {
 		{name: "delete another's offer", r: req{method: "DELETE", path: offerPath, token: villeurbanne}, status: 403},
 		{name: "delete offer", r: req{method: "DELETE", path: offerPath, token: lyon}, status: 204},
 
+		{name: "search offers", r: req{method: "GET", path: "/api/v1/search/offers?q=d%C3%A9veloppeur+web&commune=69266&radius_km=20&explain=true"}, status: 200},
+		{name: "search offers, every filter", r: req{method: "GET", path: "/api/v1/search/offers?q=web&lat=45.76&lon=4.84&radius_km=50&modality=mixed&price_max=900000&hours_min=10&hours_max=900" +
+			"&certification=RNCP37674&certification_type=RNCP&start_after=2026-01-01&start_before=2030-01-01&region=84&department=69&sort=distance&per_page=5"}, status: 200},
+		{name: "search offers, nothing", r: req{method: "GET", path: "/api/v1/search/offers?q=boulangerie"}, status: 200},
+		{name: "search offers, by price", r: req{method: "GET", path: "/api/v1/search/offers?sort=price&per_page=1"}, status: 200},
+		{name: "search offers, bad cursor", r: req{method: "GET", path: "/api/v1/search/offers?cursor=abc"}, status: 400},
+		{name: "search offers, negative radius", r: req{method: "GET", path: "/api/v1/search/offers?commune=69123&radius_km=-5"}, status: 400, offDoc: true},
+		{name: "search offers, unknown modality", r: req{method: "GET", path: "/api/v1/search/offers?modality=online"}, status: 400, offDoc: true},
+		{name: "search offers, malformed commune", r: req{method: "GET", path: "/api/v1/search/offers?commune=6912"}, status: 400, offDoc: true},
+		{name: "search offers, huge per_page", r: req{method: "GET", path: "/api/v1/search/offers?per_page=100000"}, status: 400, offDoc: true},
+		{name: "search offers, distance without place", r: req{method: "GET", path: "/api/v1/search/offers?sort=distance"}, status: 400},
+		{name: "neutrality", r: req{method: "GET", path: "/api/v1/transparency/neutrality"}, status: 200},
 		{name: "search communes by name", r: req{method: "GET", path: "/api/v1/communes?q=lyon&limit=3"}, status: 200},
 		{name: "search communes by postcode", r: req{method: "GET", path: "/api/v1/communes?q=69003"}, status: 200},
 		{name: "search communes without q", r: req{method: "GET", path: "/api/v1/communes"}, status: 400, offDoc: true},

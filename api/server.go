@@ -17,6 +17,7 @@ import (
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
+	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/skills"
 )
 
@@ -39,6 +40,11 @@ type Deps struct {
 	Catalogue *marketplace.CatalogueService
 	Places    *geo.Gazetteer
 	Tokens    *auth.Tokens
+	// Index answers searches; without it the search endpoint is
+	// unavailable (503).
+	Index *search.Index
+	// Neutrality, when set, publishes the neutrality indicators it measures.
+	Neutrality *search.Monitor
 	// Ready reports whether the service can serve (store reachable, demo
 	// data loaded); nil means always ready.
 	Ready func(ctx context.Context) error
@@ -158,6 +164,9 @@ func (s *Server) routes() {
 	v1.GET("/offers/:id/sessions", s.handler(s.listSessions))
 	v1.POST("/offers/:id/sessions", s.handler(s.createSession))
 	v1.DELETE("/offers/:id/sessions/:session_id", s.handler(s.deleteSession))
+
+	v1.GET("/search/offers", s.handler(s.searchOffers))
+	v1.GET("/transparency/neutrality", s.handler(s.neutrality))
 
 	v1.GET("/communes", s.handler(s.searchCommunes))
 	v1.GET("/communes/:insee", s.handler(s.getCommune))

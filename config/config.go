@@ -30,6 +30,7 @@ type Config struct {
 	Demo      Demo      `yaml:"demo"`
 	Auth      Auth      `yaml:"auth"`
 	RateLimit RateLimit `yaml:"rate_limit"`
+	Search    Search    `yaml:"search"`
 	Log       Log       `yaml:"log"`
 	Money     Money     `yaml:"money"`
 }
@@ -143,6 +144,29 @@ type RateLimit struct {
 	Burst     int     `yaml:"burst"`
 }
 
+// Search configures the fair search.
+type Search struct {
+	// KeyRotation is how long one order of equally relevant offers lasts
+	// for a client and a query before the tie-break key changes.
+	KeyRotation time.Duration `yaml:"key_rotation"`
+	// ProviderCap is the most results of one provider on a page of
+	// relevance-ordered results; 0 means no cap.
+	ProviderCap    int `yaml:"provider_cap"`
+	DefaultPerPage int `yaml:"default_per_page"`
+	MaxPerPage     int `yaml:"max_per_page"`
+	// Neutrality configures the job that measures the neutrality indicators.
+	Neutrality Neutrality `yaml:"neutrality"`
+}
+
+// Neutrality configures the neutrality measure.
+type Neutrality struct {
+	Schedule string `yaml:"schedule"` // cron expression
+	Clients  int    `yaml:"clients"`  // synthetic client addresses
+	Queries  int    `yaml:"queries"`  // recent queries replayed
+	LogSize  int    `yaml:"log_size"` // anonymised queries kept in memory
+	TopK     int    `yaml:"top_k"`    // positions counted for exposure
+}
+
 // Log configures the structured logger.
 type Log struct {
 	Level  string `yaml:"level"`
@@ -167,7 +191,11 @@ func Default() Config {
 		Demo:      Demo{Enabled: false, Seed: 1, Providers: 300, Offers: 20000},
 		Auth:      Auth{Issuer: "parcours", TokenTTL: time.Hour, MaxTTL: 30 * 24 * time.Hour},
 		RateLimit: RateLimit{PerSecond: 20, Burst: 60},
-		Log:       Log{Level: "info", Format: "text"},
+		Search: Search{
+			KeyRotation: 24 * time.Hour, ProviderCap: 3, DefaultPerPage: 20, MaxPerPage: 100,
+			Neutrality: Neutrality{Schedule: "17 * * * *", Clients: 200, Queries: 50, LogSize: 5000, TopK: 20},
+		},
+		Log: Log{Level: "info", Format: "text"},
 		Money: Money{
 			CoPayments:            []string{"2024-05-02=10000", "2025-01-01=10223"},
 			EvaluationReleaseDays: 30,
@@ -390,6 +418,33 @@ func (c Config) Validate() error {
 	}
 	if c.RateLimit.Burst < 1 {
 		bad("rate_limit.burst", "must be at least 1")
+	}
+	if c.Search.KeyRotation < time.Minute || c.Search.KeyRotation > 31*24*time.Hour {
+		bad("search.key_rotation", "must be between 1m and 744h (31 days)")
+	}
+	if c.Search.ProviderCap < 0 || c.Search.ProviderCap > 100 {
+		bad("search.provider_cap", "must be from 0 (no cap) to 100")
+	}
+	if c.Search.MaxPerPage < 1 || c.Search.MaxPerPage > 500 {
+		bad("search.max_per_page", "must be from 1 to 500")
+	}
+	if c.Search.DefaultPerPage < 1 || c.Search.DefaultPerPage > c.Search.MaxPerPage {
+		bad("search.default_per_page", "must be from 1 to search.max_per_page (%d)", c.Search.MaxPerPage)
+	}
+	if strings.TrimSpace(c.Search.Neutrality.Schedule) == "" {
+		bad("search.neutrality.schedule", "must be a cron expression such as \"17 * * * *\"")
+	}
+	if n := c.Search.Neutrality.Clients; n < 2 || n > 10000 {
+		bad("search.neutrality.clients", "must be from 2 to 10000")
+	}
+	if n := c.Search.Neutrality.Queries; n < 1 || n > 1000 {
+		bad("search.neutrality.queries", "must be from 1 to 1000")
+	}
+	if n := c.Search.Neutrality.LogSize; n < 1 || n > 1000000 {
+		bad("search.neutrality.log_size", "must be from 1 to 1000000")
+	}
+	if n := c.Search.Neutrality.TopK; n < 1 || n > 100 {
+		bad("search.neutrality.top_k", "must be from 1 to 100")
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -108,6 +108,10 @@ func TestValidate(t *testing.T) {
 		{"release days", func(c *Config) { c.Money.EvaluationReleaseDays = 0 }, "money.evaluation_release_days"},
 		{"payment provider", func(c *Config) { c.Money.Payments.Provider = "cash" }, "money.payments.provider"},
 		{"deadline schedule", func(c *Config) { c.Money.DeadlineSchedule = "often" }, "money.deadline_schedule"},
+		{"key rotation", func(c *Config) { c.Search.KeyRotation = time.Second }, "search.key_rotation"},
+		{"provider cap", func(c *Config) { c.Search.ProviderCap = -1 }, "search.provider_cap"},
+		{"per page", func(c *Config) { c.Search.DefaultPerPage = 200 }, "search.default_per_page"},
+		{"neutrality clients", func(c *Config) { c.Search.Neutrality.Clients = 1 }, "search.neutrality.clients"},
 	}
 	if err := Default().Validate(); err != nil {
 		t.Fatalf("defaults do not validate: %v", err)

@@ -1,6 +1,7 @@
 package marketplace
 
 import (
+	"context"
 	"strings"
 	"time"
 )
@@ -61,4 +62,16 @@ func (r *Ratings) Add(e Evaluation) {
 	for i, s := range e.Scores {
 		r.Sums[i] += int64(s)
 	}
+}
+
+// Rating returns the mean overall score (1 to 5) and the number of
+// evaluations of an offer, and whether it has any: what search result
+// cards show. A store error reads as no rating, since a card must not fail
+// for it.
+func (s *EnrolmentService) Rating(offerID string) (avg float64, count int, ok bool) {
+	r, err := s.Store().Ratings(context.Background(), "offer:"+offerID)
+	if err != nil || r.Count == 0 {
+		return 0, 0, false
+	}
+	return r.Average(len(Criteria) - 1), r.Count, true
 }

@@ -11,7 +11,7 @@ import (
 
 func offer(id, title, region string, skills ...string) marketplace.Offer {
 	return marketplace.Offer{
-		ID: id, ProviderID: "p", Title: title, Region: region, Status: marketplace.Published,
+		ID: id, ProviderID: "p-" + id, Title: title, Region: region, Status: marketplace.Published,
 		Certification: marketplace.Certification{Kind: marketplace.RS, Code: "RS5517", Title: "TOEIC"},
 		Skills:        skills, Modality: marketplace.InPerson, Description: "Cours du soir à Lyon",
 	}
@@ -43,7 +43,7 @@ func TestSearchMatchesAndFilters(t *testing.T) {
 		{Query{Text: "developpeur"}, []string{"b"}},
 		{Query{Text: "développ"}, []string{"b"}}, // prefix of 4+ letters
 		{Query{Text: "javascript"}, []string{"b"}},
-		{Query{Text: "dev"}, nil}, // too short for a prefix
+		{Query{Text: "dev"}, []string{"b"}}, // a synonym of développeur
 		{Query{Text: "anglais allemand"}, nil},
 		{Query{Text: "formation d'anglais"}, []string{"a"}}, // stop words
 		{Query{Region: "11"}, []string{"b"}},

@@ -1,6 +1,6 @@
 // Package secrets keeps the instance's keys in its data directory, never in
-// config.yaml: the token signing key, the NIR HMAC key and the attestation
-// signing key. Missing keys are generated on first start and written with
+// config.yaml: the token signing key, the NIR HMAC key, the attestation
+// signing key and the search order key. Missing keys are generated on first start and written with
 // mode 0600; existing ones are never replaced, since tokens, NIR lookups and
 // attestations depend on them.
 package secrets
@@ -25,6 +25,7 @@ type Secrets struct {
 	// PaymentWebhookKey (32 bytes) is shared with the payment provider,
 	// which signs its webhooks with it (HMAC-SHA-256).
 	PaymentWebhookKey []byte
+	SearchKey         []byte // 32 bytes: HMAC-SHA-256 key of the search tie-break order
 }
 
 // Dir is the directory inside the data directory that holds the keys.
@@ -50,6 +51,9 @@ func Load(dataDir string) (*Secrets, error) {
 	}
 	s.AttestationKey = ed25519.NewKeyFromSeed(seed)
 	if s.PaymentWebhookKey, err = loadOrCreate(filepath.Join(dir, "payment-webhook.key"), 32); err != nil {
+		return nil, err
+	}
+	if s.SearchKey, err = loadOrCreate(filepath.Join(dir, "search.key"), 32); err != nil {
 		return nil, err
 	}
 	return &s, nil

@@ -13,7 +13,7 @@ func TestLoadGeneratesOnceWith0600(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"token.key", "nir-hmac.key", "attestation.key"} {
+	for _, name := range []string{"token.key", "nir-hmac.key", "attestation.key", "search.key"} {
 		info, err := os.Stat(filepath.Join(dir, Dir, name))
 		if err != nil {
 			t.Fatal(err)
@@ -26,7 +26,7 @@ func TestLoadGeneratesOnceWith0600(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !a.TokenKey.Equal(b.TokenKey) || !bytes.Equal(a.NIRKey, b.NIRKey) || !a.AttestationKey.Equal(b.AttestationKey) {
+	if !a.TokenKey.Equal(b.TokenKey) || !bytes.Equal(a.NIRKey, b.NIRKey) || !a.AttestationKey.Equal(b.AttestationKey) || !bytes.Equal(a.SearchKey, b.SearchKey) || len(a.SearchKey) != 32 {
 		t.Error("second Load returned different keys: keys must persist")
 	}
 	if a.TokenKey.Equal(a.AttestationKey) {

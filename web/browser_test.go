@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -199,7 +200,7 @@ func TestBrowser(t *testing.T) {
 		if loc := b.location(); !strings.Contains(loc, "/recherche?q=anglais") {
 			t.Errorf("search went to %s", loc)
 		}
-		if c := b.text(".compte"); !regexp.MustCompile(`^\d[\d\s]* formations?$`).MatchString(c) {
+		if c := b.text(".compte"); !regexp.MustCompile(`^\d[\d\s]* (formations?|résultats? \(\d[\d\s]* formations?\))$`).MatchString(c) {
 			t.Errorf("results count %q", c)
 		}
 		if n := b.count(".carte"); n < 1 {
@@ -229,6 +230,56 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("provider Qualiopi status %q", q)
 		}
 		b.check("04-organisme")
+	})
+
+	t.Run("search near a place", func(t *testing.T) {
+		b.t = t
+		b.open("/recherche?q=anglais", 200)
+		b.do(chromedp.SendKeys(chromedp.CSS("#lieu"), "Lyon"))
+		b.eval(`document.querySelector("#rayon").value = "50"`)
+		b.navigate(chromedp.Click(chromedp.CSS("form.recherche button[type=submit]")), 200)
+		if loc := b.location(); !strings.Contains(loc, "lieu=Lyon") || !strings.Contains(loc, "rayon=50") {
+			t.Errorf("search went to %s", loc)
+		}
+		if n := b.count(".carte"); n < 1 {
+			t.Fatal("no result near Lyon")
+		}
+		d := b.text(".carte-distance")
+		m := regexp.MustCompile(`^à (\d+),(\d) km$`).FindStringSubmatch(strings.ReplaceAll(d, "\u00a0", " "))
+		if m == nil {
+			t.Fatalf("distance %q", d)
+		}
+		if km, _ := strconv.Atoi(m[1]); km > 50 {
+			t.Errorf("a result %s km away in a 50 km search", m[1])
+		}
+		b.waitVisible(".facettes")
+		if n := b.count(".facettes h3"); n < 3 {
+			t.Errorf("%d facets shown, want modality, certification, price, duration, region", n)
+		}
+		if open := b.eval(`String(document.querySelector(".pourquoi").open)`); open != "false" {
+			t.Error("the explanation is open before it is asked for")
+		}
+		b.do(chromedp.Click(chromedp.CSS(".pourquoi summary")))
+		if open := b.eval(`String(document.querySelector(".pourquoi").open)`); open != "true" {
+			t.Error("clicking « Pourquoi ce rang ? » does not open the explanation")
+		}
+		b.waitVisible(".pourquoi p")
+		if why := b.text(".pourquoi"); !strings.Contains(why, "Niveau de pertinence") {
+			t.Errorf("explanation %q", why)
+		}
+		b.check("14-recherche-autour-de-lyon")
+
+		b.navigate(chromedp.Click(chromedp.CSS("#facette-modalite + ul a")), 200)
+		if loc := b.location(); !strings.Contains(loc, "modalite=") || !strings.Contains(loc, "lieu=Lyon") {
+			t.Errorf("the facet went to %s", loc)
+		}
+		b.check("15-facette")
+
+		b.open("/transparence", 200)
+		if h1 := b.text("h1"); h1 != "Transparence du classement" {
+			t.Errorf("transparency h1 %q", h1)
+		}
+		b.check("16-transparence")
 	})
 
 	t.Run("browse", func(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/fold"
+	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/skills"
 )
 
@@ -147,7 +148,7 @@ func (p *Pages) trainingCards(ctx context.Context, ts []skills.Training, empty s
 	today := p.now()
 	for _, t := range ts {
 		if h, ok := p.Index.Offer(t.Offer.ID); ok {
-			l.Cards = append(l.Cards, p.card(ctx, h, names, today))
+			l.Cards = append(l.Cards, p.card(ctx, h, search.Query{}, names, today))
 		}
 	}
 	l.Total = len(l.Cards)

@@ -58,7 +58,14 @@ var statusNotes = map[marketplace.Status]string{
 func (p *Pages) offer(c *gin.Context) (response, error) {
 	id := c.Param("id")
 	hit, ok := p.Index.Offer(id)
-	if !ok {
+	if ok {
+		// The index keeps no description: the store has the whole offer.
+		o, err := p.Catalogue.Store().Offer(c, id)
+		if err != nil {
+			return response{}, err
+		}
+		hit.Offer = o
+	} else {
 		v := viewerOf(c)
 		if v == nil {
 			return response{}, errOfferNotFound
@@ -198,7 +205,7 @@ func (p *Pages) provider(c *gin.Context) (response, error) {
 	if u, err := url.Parse(pr.Website); err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != "" {
 		v.Website = pr.Website
 	}
-	v.List, err = p.list(c, search.Query{ProviderID: pr.ID, After: c.Query("page"), Limit: providerPageSize}, "/organismes/"+pr.ID, nil)
+	v.List, err = p.list(c, search.Query{ProviderID: pr.ID, After: c.Query("page"), Limit: providerPageSize, Ungrouped: true, Client: c.ClientIP()}, "/organismes/"+pr.ID, nil)
 	if err != nil {
 		return response{}, err
 	}

@@ -30,6 +30,7 @@ type stack struct {
 	store     *bolt.Store
 	catalogue *marketplace.CatalogueService
 	index     *search.Index
+	monitor   *search.Monitor
 	tokens    *auth.Tokens
 	enrol     *marketplace.EnrolmentService
 	// shift moves the enrolment service's clock (nanoseconds added to the
@@ -77,6 +78,7 @@ func newStack(t testing.TB, demoMode bool, extra *marketplace.Catalogue) *stack 
 	if testing.Verbose() {
 		log = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	}
+	monitor := search.NewMonitor(ix, nil, 20, 3, 10)
 	shift := new(atomic.Int64)
 	enrol := marketplace.NewEnrolmentService(store, store, marketplace.EnrolmentConfig{
 		NIRKey:     []byte("web-test-nir-key-web-test-nir-ke"),
@@ -84,12 +86,12 @@ func newStack(t testing.TB, demoMode bool, extra *marketplace.Catalogue) *stack 
 		Payments:   marketplace.DemoPayments{},
 		Now:        func() time.Time { return time.Now().Add(time.Duration(shift.Load())) },
 	})
-	pages, err := New(Deps{Log: log, Catalogue: cat, Index: ix, Places: places, Tokens: tokens, Enrolment: enrol, Demo: demoMode, TokenTTL: time.Hour, Graph: graph})
+	pages, err := New(Deps{Log: log, Catalogue: cat, Index: ix, Places: places, Tokens: tokens, Enrolment: enrol, Demo: demoMode, TokenTTL: time.Hour, Graph: graph, Neutrality: monitor})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv, err := api.New(api.Deps{
-		Log: log, Catalogue: cat, Places: places, Tokens: tokens, Pages: pages, Demo: demoMode, Graph: graph, Enrolment: enrol,
+		Log: log, Catalogue: cat, Places: places, Tokens: tokens, Pages: pages, Demo: demoMode, Graph: graph, Enrolment: enrol, Index: ix, Neutrality: monitor,
 		// The browser loads a page and its assets quickly; the limit
 		// itself is api's business and tested there.
 		RatePerSecond: 10000, RateBurst: 10000,
@@ -97,7 +99,7 @@ func newStack(t testing.TB, demoMode bool, extra *marketplace.Catalogue) *stack 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &stack{server: srv, pages: pages, store: store, catalogue: cat, index: ix, tokens: tokens, enrol: enrol, shift: shift, fix: fix}
+	return &stack{server: srv, pages: pages, store: store, catalogue: cat, index: ix, monitor: monitor, tokens: tokens, enrol: enrol, shift: shift, fix: fix}
 }
 
 type testWriter struct{ t testing.TB }

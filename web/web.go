@@ -31,7 +31,8 @@ var templateFS embed.FS
 //go:embed static
 var staticFS embed.FS
 
-// Deps is what the pages need. Every field but Demo and TokenTTL is required.
+// Deps is what the pages need. Every field but Demo, TokenTTL, Ratings and
+// Neutrality is required.
 type Deps struct {
 	Log       *slog.Logger
 	Catalogue *marketplace.CatalogueService
@@ -44,6 +45,10 @@ type Deps struct {
 	Enrolment *marketplace.EnrolmentService
 	Demo      bool          // demo mode: the demo sign-in exists only then
 	TokenTTL  time.Duration // lifetime of demo sign-in tokens
+	// Ratings, when set, gives the offers' ratings shown on result cards.
+	Ratings Ratings
+	// Neutrality, when set, gives the figures of the transparency page.
+	Neutrality *search.Monitor
 }
 
 // Pages is the set of HTML pages. It implements api.Pages. It is safe for
@@ -67,6 +72,7 @@ var pageNames = []string{
 	"home.html", "results.html", "certifications.html", "offer.html",
 	"provider.html", "demo.html", "error.html", "occupations.html", "occupation.html", "gap.html",
 	"account.html", "inbox.html", "evaluation.html",
+	"transparence.html",
 }
 
 // New checks the dependencies, loads the static assets and parses the
@@ -133,6 +139,7 @@ func (p *Pages) Register(r gin.IRouter) {
 	g.GET("/certifications/:code", p.handle(p.certification))
 	g.GET("/formations/:id", p.handle(p.offer))
 	g.GET("/organismes/:id", p.handle(p.provider))
+	g.GET("/transparence", p.handle(p.transparency))
 	g.POST("/deconnexion", p.signOut)
 	if p.Graph != nil {
 		g.GET("/metiers", p.handle(p.occupations))

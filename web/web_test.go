@@ -83,21 +83,29 @@ func TestPages(t *testing.T) {
 			`href="/api/v1/openapi.json">Documentation de l’API</a>`, `href="/connexion-demo"`,
 		}, []string{"Connecté"}},
 		{"/recherche?q=anglais", 200, []string{
-			"<title>anglais – Recherche – Parcours</title>", "Résultats pour « anglais »", french("2 formations"),
-			`href="/formations/` + f.english.ID + `">Anglais professionnel, préparation au TOEIC</a>`,
-			"RS9455", "Institut des langues vivantes · Lyon", "Présentiel", "À distance",
-			french("1 250 €"), french("890,50 €"), french("35 heures"), "à partir du " + frenchDate(next),
+			"<title>anglais – Recherche – Parcours</title>", "Résultats pour « anglais »",
+			// One provider's two offers for one certification: one result.
+			french("1 résultat (2 formations)"), "Et 1" + nbsp + "autre formation de cet organisme pour cette certification.",
+			"RS9455", "Institut des langues vivantes · ", "À distance", "à partir du " + frenchDate(next),
+			"Pas encore d’avis", "<summary>Pourquoi ce rang ?</summary>", "Niveau de pertinence 4 sur 4",
+			`<h2 id="titre-facettes">Affiner</h2>`, `href="/recherche?modalite=presentiel&amp;q=anglais"`,
 		}, []string{f.withdrawn.Title, "Page suivante"}},
-		{"/recherche?q=ANGLAIS&utm_source=x", 200, []string{french("2 formations")}, nil},
+		{"/recherche?q=ANGLAIS&utm_source=x", 200, []string{french("1 résultat (2 formations)")}, nil},
+		{"/recherche?q=anglais&lieu=Villeurbanne&rayon=10", 200, []string{french("à 3,1 km"), "à moins de 10" + nbsp + "km de Villeurbanne (69)"}, nil},
+		{"/recherche?q=anglais&lieu=Paris&rayon=10", 200, []string{french("0 formation")}, nil},
+		{"/recherche?q=anglais&lieu=nulle-part-ici", 400, []string{"n’a pas été trouvé"}, nil},
+		{"/recherche?q=anglais&lieu=Lyon&rayon=-4", 400, []string{"Le rayon doit être"}, nil},
+		{"/recherche?q=anglais&tri=distance", 400, []string{"Pour trier par distance, indiquez un lieu."}, nil},
+		{"/recherche?q=anglais&prix_max=1000&tri=prix", 200, []string{french("1 formation"), f.englishRemote.Title, "Vous avez choisi de trier par prix"}, []string{f.english.Title}},
 		{"/recherche?q=anglais&modalite=distance", 200, []string{french("1 formation"), f.englishRemote.Title, "Filtres : modalité à distance."}, []string{f.english.Title}},
 		{"/recherche?q=xylophone", 200, []string{french("0 formation"), "Aucune formation ne correspond à cette recherche", "vérifiez l’orthographe"}, nil},
-		{"/recherche?certification=rs9870&region=93", 200, []string{french("2 formations"), "Filtres : région Provence-Alpes-Côte d&#39;Azur, certification RS9870."}, nil},
+		{"/recherche?certification=rs9870&region=93", 200, []string{french("1 résultat (2 formations)"), "Filtres : région Provence-Alpes-Côte d&#39;Azur, certification RS9870."}, nil},
 		{"/recherche?region=99", 400, []string{"Demande incorrecte", "La région demandée n’existe pas"}, nil},
 		{"/recherche?certification=ABC", 400, []string{"Le code de certification doit être RNCP ou RS"}, nil},
 		{"/recherche?modalite=avion", 400, []string{"La modalité doit être"}, nil},
 		{"/recherche?q=anglais&page=%21%21", 400, []string{"Le lien de cette page de résultats n’est pas valide"}, nil},
 		{"/recherche?q=" + strings.Repeat("a", 201), 400, []string{"La recherche est trop longue"}, nil},
-		{"/regions/84", 200, []string{"Formations en région Auvergne-Rhône-Alpes", french("2 formations"), `<option value="84" selected>`}, nil},
+		{"/regions/84", 200, []string{"Formations en région Auvergne-Rhône-Alpes", french("1 résultat (2 formations)"), `<option value="84" selected>`}, nil},
 		{"/regions/99", 404, []string{"Page introuvable", "Cette région n’existe pas"}, nil},
 		{"/certifications", 200, []string{"<h1>Certifications</h1>", `href="/certifications/RNCP37674">RNCP37674</a>`, "Répertoire national (RNCP)", french("25 formations")}, []string{"RNCP99979"}},
 		{"/certifications/RNCP37674", 200, []string{"RNCP37674 – Développeur web et web mobile", f.web.Title, french("6 900 €"), "Mixte"}, nil},
@@ -122,6 +130,9 @@ func TestPages(t *testing.T) {
 		}, []string{f.withdrawn.Title}},
 		{"/organismes/" + f.lapsed.ID, 200, []string{"Certification Qualiopi non valide", "Cet organisme n’a aucune formation publiée"}, []string{"QUALIOPI-0003"}},
 		{"/organismes/inconnu", 404, []string{"Cet organisme de formation n’existe pas."}, nil},
+		{"/transparence", 200, []string{"<h1>Transparence du classement</h1>", "Écart d’exposition : la formule", "distance de variation totale", "Préséance systématique",
+			"La clé du tirage change chaque jour", "au plus 3 résultats d’un même organisme", `aria-current="page">Transparence du classement`,
+			"Les indicateurs n’ont pas encore été calculés"}, nil},
 		{"/connexion-demo", 200, []string{"<h1>Connexion de démonstration</h1>", `name="role" value="provider" checked`, "Académie du numérique", `aria-current="page">Connexion démo`}, nil},
 	}
 	for _, tt := range tests {
@@ -153,12 +164,30 @@ func TestPages(t *testing.T) {
 	}
 }
 
+func TestTransparencyShowsTheIndicators(t *testing.T) {
+	s := newStack(t, false, nil)
+	if err := s.monitor.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ind, _ := s.monitor.Latest()
+	_, body := s.get(t, "/transparence")
+	for _, want := range []string{
+		`id="ecart-exposition">` + strings.Replace(strconv.FormatFloat(ind.ExposureDisparity, 'f', 3, 64), ".", ",", 1) + "<",
+		`id="preseance">` + strings.Replace(strconv.FormatFloat(ind.SystematicPrecedence, 'f', 3, 64), ".", ",", 1) + "<",
+		"rejouées depuis 20" + nbsp + "adresses",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the page lacks %q", want)
+		}
+	}
+}
+
 // TestNoInlineStyleOrScript keeps the pages within the strict CSP, which
 // forbids inline styles and scripts.
 func TestNoInlineStyleOrScript(t *testing.T) {
 	s := newStack(t, true, nil)
 	bad := regexp.MustCompile(`<style|style=|<script>|<script [^>]*>[^<]|\son[a-z]+=`)
-	for _, path := range []string{"/", "/recherche?q=anglais", "/formations/" + s.fix.english.ID, "/organismes/" + s.fix.languages.ID, "/certifications", "/connexion-demo", "/regions/99"} {
+	for _, path := range []string{"/", "/recherche?q=anglais", "/formations/" + s.fix.english.ID, "/organismes/" + s.fix.languages.ID, "/certifications", "/connexion-demo", "/regions/99", "/transparence"} {
 		_, body := s.get(t, path)
 		if m := bad.FindString(body); m != "" {
 			t.Errorf("%s has inline code %q", path, m)
@@ -166,23 +195,35 @@ func TestNoInlineStyleOrScript(t *testing.T) {
 	}
 }
 
+// TestPagination follows the next links of a search: every result once,
+// as many as the count says. The demo set gives many providers, so that
+// results are not all grouped into a few.
 func TestPagination(t *testing.T) {
-	s := newStack(t, false, nil)
+	cat := demo.Catalogue(demo.Options{Seed: 3, Providers: 30, Offers: 300, Now: time.Now()}, geo.Default())
+	s := newStack(t, false, &cat)
 	seen := map[string]bool{}
-	path := "/recherche?q=espagnol"
+	path := "/recherche?modalite=presentiel"
 	link := regexp.MustCompile(`href="(/recherche\?[^"]*)" rel="next"`)
-	cardRE := regexp.MustCompile(`href="/formations/([^"]+)"`)
+	cardRE := regexp.MustCompile(`<a href="/formations/([^"]+)">`)
+	totalRE := regexp.MustCompile(`<strong>([0-9\x{202f}]+)\x{a0}résultats`)
+	total := -1
 	for pages := 0; path != ""; pages++ {
-		if pages > 3 {
+		if pages > 30 {
 			t.Fatal("the pagination does not end")
 		}
 		res, body := s.get(t, path)
 		if res.StatusCode != 200 {
 			t.Fatalf("%s: status %d", path, res.StatusCode)
 		}
-		if !strings.Contains(body, french("25 formations")) {
-			t.Errorf("%s: no total", path)
+		m := totalRE.FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("%s: no total", path)
 		}
+		n, _ := strconv.Atoi(strings.ReplaceAll(m[1], thinSpace, ""))
+		if total >= 0 && n != total {
+			t.Errorf("%s: total %d, was %d", path, n, total)
+		}
+		total = n
 		if pages > 0 && !strings.Contains(body, "Première page") {
 			t.Errorf("%s: no link back to the first page", path)
 		}
@@ -195,13 +236,13 @@ func TestPagination(t *testing.T) {
 		path = ""
 		if m := link.FindStringSubmatch(body); m != nil {
 			path = strings.ReplaceAll(m[1], "&amp;", "&")
-			if !strings.Contains(path, "q=espagnol") {
+			if !strings.Contains(path, "modalite=presentiel") {
 				t.Errorf("the next link %q loses the query", path)
 			}
 		}
 	}
-	if len(seen) != spanishOffers {
-		t.Errorf("%d offers over the pages, want %d", len(seen), spanishOffers)
+	if len(seen) != total || total < 25 {
+		t.Errorf("%d results over the pages, the count says %d", len(seen), total)
 	}
 }
 

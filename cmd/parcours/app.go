@@ -34,6 +34,8 @@ type app struct {
 	enrolment *marketplace.EnrolmentService
 	index     *search.Index
 	graph     skills.Graph
+	queries   *search.QueryLog // anonymised recent searches, for the neutrality measure
+	monitor   *search.Monitor
 	tokens    *auth.Tokens
 	ping      func(context.Context) error // tells whether the store answers
 	closers   []func() error
@@ -74,8 +76,19 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 		NIRKey: a.secrets.NIRKey, CoPayments: schedule, EvaluationReleaseDays: cfg.Money.EvaluationReleaseDays,
 		Payments: payments, Log: log,
 	})
-	a.index = search.New()
+	a.queries = search.NewQueryLog(cfg.Search.Neutrality.LogSize)
+	providerCap := cfg.Search.ProviderCap
+	if providerCap == 0 {
+		providerCap = -1 // the index reads a zero as "the default"
+	}
+	a.index = search.NewWithOptions(search.Options{
+		ProviderCap: providerCap, DefaultPerPage: cfg.Search.DefaultPerPage, MaxPerPage: cfg.Search.MaxPerPage,
+		Keys:     search.NewKeys(a.secrets.SearchKey, cfg.Search.KeyRotation, nil),
+		QueryLog: a.queries,
+	})
 	a.catalogue.Observe(a.index)
+	n := cfg.Search.Neutrality
+	a.monitor = search.NewMonitor(a.index, a.queries, n.Clients, n.Queries, n.TopK)
 	switch cfg.Graph.Backend {
 	case "embedded":
 		gs, ok := a.store.(skills.Store)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -98,10 +99,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}}); err != nil {
 		return err
 	}
+	// The neutrality indicators: measured on schedule, and once at start
+	// so that the transparency page has figures early.
+	if err := sched.Add(jobs.Job{Name: "search-neutrality", Schedule: cfg.Search.Neutrality.Schedule, Run: a.monitor.Run}); err != nil {
+		return err
+	}
 
 	pages, err := web.New(web.Deps{
 		Log: log, Catalogue: a.catalogue, Index: a.index, Places: a.places, Tokens: a.tokens, Enrolment: a.enrolment,
-		Demo: cfg.Demo.Enabled, TokenTTL: cfg.Auth.TokenTTL, Graph: a.graph,
+		Demo: cfg.Demo.Enabled, TokenTTL: cfg.Auth.TokenTTL, Graph: a.graph, Neutrality: a.monitor, Ratings: a.enrolment,
 	})
 	if err != nil {
 		return err
@@ -111,8 +117,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Enrolment:        a.enrolment,
 		PaymentSecrets:   map[string][]byte{cfg.Money.Payments.Name: a.secrets.PaymentWebhookKey},
 		WebhookTolerance: cfg.Money.Payments.WebhookTolerance,
-		Ready:            a.ping,
-		Backup:           a.bolt, Pages: pages, Demo: cfg.Demo.Enabled, Graph: a.graph,
+		Index:            a.index, Neutrality: a.monitor,
+		Ready:  a.ping,
+		Backup: a.bolt, Pages: pages, Demo: cfg.Demo.Enabled, Graph: a.graph,
 		MaxBodyBytes: cfg.Server.MaxBodyBytes, RatePerSecond: cfg.RateLimit.PerSecond, RateBurst: cfg.RateLimit.Burst,
 		TrustedProxies: cfg.Server.TrustedProxies, Registry: reg,
 	})
@@ -134,6 +141,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ErrorLog:          nil,
 	}
 	sched.Start()
+	var first sync.WaitGroup
+	first.Go(func() { sched.RunNow("search-neutrality") })
+	defer first.Wait()
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 	fmt.Fprintf(stdout, "Parcours is serving on http://%s/\n", ln.Addr())
