@@ -56,6 +56,9 @@ type Deps struct {
 	// name; WebhookTolerance bounds the age of a signed webhook.
 	PaymentSecrets   map[string][]byte
 	WebhookTolerance time.Duration
+	// StepUp is the authentication a learner needs to move money
+	// (acceptance, cancellation, evaluation); the zero value requires none.
+	StepUp auth.StepUp
 	// Demo tells whether demo mode is on.
 	Demo bool
 	// MaxBodyBytes bounds request bodies; RatePerSecond and RateBurst bound

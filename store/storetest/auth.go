@@ -1,0 +1,92 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/parcours/parcours/auth"
+)
+
+// AuthStore is what a backend implements for web sign-in.
+type AuthStore interface {
+	auth.SessionStore
+	auth.LinkStore
+}
+
+// RunAuth runs the conformance suite of web sessions and identity links.
+func RunAuth(t *testing.T, open func(t *testing.T) AuthStore) {
+	t.Run("Sessions", func(t *testing.T) { testWebSessions(t, open(t)) })
+	t.Run("Links", func(t *testing.T) { testLinks(t, open(t)) })
+}
+
+func testWebSessions(t *testing.T, s AuthStore) {
+	ctx := context.Background()
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	mk := func(subject string) auth.Session {
+		_, key := auth.NewSessionID()
+		return auth.Session{Key: key, Role: auth.Learner, Subject: subject, ACR: "eidas2", AuthTime: at, Created: at, LastSeen: at, CSRF: auth.RandomToken()}
+	}
+	a1, a2, b := mk("a"), mk("a"), mk("b")
+	for _, se := range []auth.Session{a1, a2, b} {
+		if err := s.CreateWebSession(ctx, se); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.WebSession(ctx, a1.Key)
+	if err != nil || got.Subject != "a" || got.CSRF != a1.CSRF || got.ACR != "eidas2" || !got.AuthTime.Equal(at) {
+		t.Fatalf("WebSession = %+v, %v; want a1", got, err)
+	}
+	if _, err := s.WebSession(ctx, "nope"); !errors.Is(err, auth.ErrNoSession) {
+		t.Fatalf("unknown session: err = %v, want ErrNoSession", err)
+	}
+	later := at.Add(time.Minute)
+	if err := s.TouchWebSession(ctx, a1.Key, later); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.WebSession(ctx, a1.Key); !got.LastSeen.Equal(later) {
+		t.Fatalf("LastSeen = %v, want %v", got.LastSeen, later)
+	}
+	if err := s.TouchWebSession(ctx, "nope", later); !errors.Is(err, auth.ErrNoSession) {
+		t.Fatalf("touching an unknown session: err = %v", err)
+	}
+	if err := s.DeleteWebSession(ctx, b.Key); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.WebSession(ctx, b.Key); !errors.Is(err, auth.ErrNoSession) {
+		t.Fatalf("deleted session still there: %v", err)
+	}
+	n, err := s.DeleteWebSessions(ctx, a1.Holder())
+	if err != nil || n != 2 {
+		t.Fatalf("DeleteWebSessions = %d, %v; want 2", n, err)
+	}
+	for _, k := range []string{a1.Key, a2.Key} {
+		if _, err := s.WebSession(ctx, k); !errors.Is(err, auth.ErrNoSession) {
+			t.Fatalf("revoked session still there: %v", err)
+		}
+	}
+}
+
+func testLinks(t *testing.T, s AuthStore) {
+	ctx := context.Background()
+	if _, err := s.Link(ctx, "https://op", "sub1"); !errors.Is(err, auth.ErrNotLinked) {
+		t.Fatalf("unlinked: err = %v", err)
+	}
+	if err := s.PutLink(ctx, "https://op", "sub1", "acct1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PutLink(ctx, "https://op", "sub1", "acct1"); err != nil {
+		t.Fatalf("linking again to the same account: %v", err)
+	}
+	if err := s.PutLink(ctx, "https://op", "sub1", "acct2"); !errors.Is(err, auth.ErrLinked) {
+		t.Fatalf("linking to another account: err = %v, want ErrLinked", err)
+	}
+	if id, err := s.Link(ctx, "https://op", "sub1"); err != nil || id != "acct1" {
+		t.Fatalf("Link = %q, %v", id, err)
+	}
+	// The same subject at another provider is another person.
+	if _, err := s.Link(ctx, "https://other", "sub1"); !errors.Is(err, auth.ErrNotLinked) {
+		t.Fatalf("other issuer: err = %v", err)
+	}
+}
