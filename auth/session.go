@@ -26,6 +26,24 @@ type Session struct {
 	// logout (id_token_hint); both are empty for a demo sign-in.
 	Issuer  string
 	IDToken string
+	// Identity is the provider's subject; Claims the identity claims a
+	// sign-in still waiting for the learner's NIR keeps until it is linked
+	// (Subject is empty until then).
+	Identity string
+	Claims   map[string]string `json:",omitempty"`
+	// Login, set on a sign-in under way, holds what the provider's answer
+	// is checked against; such a record has no holder.
+	Login *Login `json:",omitempty"`
+}
+
+// Login is an authorisation request sent to an OpenID Provider.
+type Login struct {
+	Provider string // its name in the configuration
+	State    string
+	Nonce    string
+	Verifier string // PKCE code verifier
+	ReturnTo string // a local path
+	StepUp   bool
 }
 
 // Principal is the session's holder as the handlers see it.

@@ -7,12 +7,16 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/parcours/parcours/api"
+	"github.com/parcours/parcours/auth"
+	"github.com/parcours/parcours/config"
 	"github.com/parcours/parcours/jobs"
 	"github.com/parcours/parcours/web"
 )
@@ -99,9 +103,16 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 
+	stepUp := auth.StepUp{ACR: cfg.Auth.StepUp.ACR, MaxAge: cfg.Auth.StepUp.MaxAge}
+	identity, err := newIdentity(ctx, cfg)
+	if err != nil {
+		return err
+	}
 	pages, err := web.New(web.Deps{
 		Log: log, Catalogue: a.catalogue, Index: a.index, Places: a.places, Tokens: a.tokens, Enrolment: a.enrolment,
 		Demo: cfg.Demo.Enabled, TokenTTL: cfg.Auth.TokenTTL, Graph: a.graph,
+		Sessions: a.bolt, Links: a.bolt, SessionIdle: cfg.Auth.Sessions.IdleTimeout, SessionMax: cfg.Auth.Sessions.MaxAge,
+		StepUp: stepUp, Identity: identity, PublicURL: cfg.Server.PublicURL,
 	})
 	if err != nil {
 		return err
@@ -112,7 +123,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		PaymentSecrets:   map[string][]byte{cfg.Money.Payments.Name: a.secrets.PaymentWebhookKey},
 		WebhookTolerance: cfg.Money.Payments.WebhookTolerance,
 		Ready:            a.ping,
-		Backup:           a.bolt, Pages: pages, Demo: cfg.Demo.Enabled, Graph: a.graph,
+		Backup:           a.bolt, Pages: pages, Demo: cfg.Demo.Enabled, Graph: a.graph, StepUp: stepUp,
 		MaxBodyBytes: cfg.Server.MaxBodyBytes, RatePerSecond: cfg.RateLimit.PerSecond, RateBurst: cfg.RateLimit.Burst,
 		TrustedProxies: cfg.Server.TrustedProxies, Registry: reg,
 	})
@@ -155,4 +166,22 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log.Info("stopped")
 	return err
+}
+
+// newIdentity reads the OpenID Provider's discovery document when one is
+// configured; nil means no OpenID sign-in.
+func newIdentity(ctx context.Context, cfg config.Config) (*web.Identity, error) {
+	o := cfg.Auth.OIDC
+	if o.Issuer == "" {
+		return nil, nil
+	}
+	base := strings.TrimSuffix(cfg.Server.PublicURL, "/")
+	// No deadline on ctx: go-oidc keeps it to fetch the provider's keys
+	// later; the client's timeout bounds each request.
+	return web.NewIdentity(ctx, []web.IdentityProvider{{
+		Name: "franceconnect", Label: o.Label, Issuer: o.Issuer, ClientID: o.ClientID,
+		ClientSecret: os.Getenv(config.OIDCClientSecretEnv),
+		RedirectURL:  base + "/connexion/retour", PostLogoutURL: base + "/",
+		Scopes: o.Scopes, ACR: o.ACR,
+	}}, &http.Client{Timeout: 10 * time.Second})
 }
