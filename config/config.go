@@ -194,7 +194,7 @@ func Default() Config {
 		Store:   Store{Driver: "bolt", Bolt: Bolt{File: "parcours.db", LockTimeout: 5 * time.Second}},
 		Graph: Graph{Backend: "embedded", Neo4j: Neo4j{URI: "neo4j://localhost:7687", User: "neo4j", Database: "neo4j",
 			ConnectTimeout: 10 * time.Second, QueryTimeout: 5 * time.Second}},
-		Demo:      Demo{Enabled: false, Seed: 1, Providers: 300, Offers: 20000},
+		Demo: Demo{Enabled: false, Seed: 1, Providers: 300, Offers: 20000},
 		Auth: Auth{Issuer: "parcours", TokenTTL: time.Hour, MaxTTL: 30 * 24 * time.Hour,
 			Sessions: Sessions{IdleTimeout: 30 * time.Minute, MaxAge: 12 * time.Hour},
 			StepUp:   StepUp{ACR: "eidas2", MaxAge: 10 * time.Minute},
