@@ -67,6 +67,9 @@ type Deps struct {
 	RatePerSecond  float64
 	RateBurst      int
 	TrustedProxies []string
+	// PublicURL is the service's public address; https turns HSTS on even
+	// when TLS ends at a proxy.
+	PublicURL string
 	// Registry receives the service's metrics; nil makes a new one.
 	Registry *prometheus.Registry
 }

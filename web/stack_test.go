@@ -103,7 +103,7 @@ func newStackWith(t testing.TB, demoMode bool, extra *marketplace.Catalogue, opt
 		Log: log, Catalogue: cat, Places: places, Tokens: tokens, Pages: pages, Demo: demoMode, Graph: graph, Enrolment: enrol,
 		// The browser loads a page and its assets quickly; the limit
 		// itself is api's business and tested there.
-		RatePerSecond: 10000, RateBurst: 10000,
+		RatePerSecond: 10000, RateBurst: 10000, PublicURL: d.PublicURL,
 	})
 	if err != nil {
 		t.Fatal(err)
