@@ -96,6 +96,19 @@ func NewIdentity(ctx context.Context, providers []IdentityProvider, client *http
 	return id, nil
 }
 
+// origins lists the providers' web origins, for the Content-Security-Policy.
+func (id *Identity) origins() []string {
+	var out []string
+	for _, p := range id.providers {
+		for _, u := range []string{p.oauth.Endpoint.AuthURL, p.endSession} {
+			if pu, err := url.Parse(u); err == nil && pu.Host != "" && (pu.Scheme == "https" || pu.Scheme == "http") {
+				out = append(out, pu.Scheme+"://"+pu.Host)
+			}
+		}
+	}
+	return out
+}
+
 func (id *Identity) provider(name string) *idp {
 	for _, p := range id.providers {
 		if p.cfg.Name == name {

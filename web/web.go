@@ -148,7 +148,7 @@ func (p *Pages) assetURL(name string) (string, error) {
 
 // Register adds the pages to the router. It implements api.Pages.
 func (p *Pages) Register(r gin.IRouter) {
-	g := r.Group("", p.recover, p.viewer, p.sameOrigin)
+	g := r.Group("", p.recover, p.formTargets, p.viewer, p.sameOrigin)
 	g.GET("/", p.handle(p.home))
 	g.GET("/recherche", p.handle(p.search))
 	g.GET("/regions/:code", p.handle(p.region))
@@ -355,6 +355,19 @@ func (p *Pages) recover(c *gin.Context) {
 			p.fail(c, fmt.Errorf("panic: %v", v))
 		}
 	}()
+	c.Next()
+}
+
+// formTargets lets forms lead to the identity providers: a step-up or a
+// logout answers a form with a redirect to the provider, and browsers
+// apply the Content-Security-Policy's form-action to such redirects.
+func (p *Pages) formTargets(c *gin.Context) {
+	if p.Identity != nil {
+		h := c.Writer.Header()
+		if csp := h.Get("Content-Security-Policy"); csp != "" {
+			h.Set("Content-Security-Policy", strings.Replace(csp, "form-action 'self'", "form-action 'self' "+strings.Join(p.Identity.origins(), " "), 1))
+		}
+	}
 	c.Next()
 }
 
