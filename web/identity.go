@@ -288,7 +288,9 @@ func (p *Pages) callback(c *gin.Context) {
 		refuse("provider gone", nil)
 		return
 	}
-	ctx := oidc.ClientContext(c, op.client)
+	// The request's own context, not Gin's: Gin reuses its Context once the
+	// handler returns, while the HTTP client may still hold it.
+	ctx := oidc.ClientContext(c.Request.Context(), op.client)
 	tok, err := op.oauth.Exchange(ctx, c.Query("code"), oauth2.VerifierOption(l.Verifier))
 	if err != nil {
 		refuse("code exchange", err)
