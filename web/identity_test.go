@@ -183,7 +183,7 @@ func TestSignInRefusesTamperedAnswers(t *testing.T) {
 			cookies := []*http.Cookie{login}
 			switch tamper {
 			case "state":
-				q.Set("state", state[:len(state)-1]+"0")
+				q.Set("state", flipLast(state))
 			case "code":
 				q.Set("code", "forged-code")
 			case "no login cookie":
@@ -333,4 +333,13 @@ func TestLocalPath(t *testing.T) {
 			t.Errorf("localPath(%q) = %q, want %q", in, got, want)
 		}
 	}
+}
+
+// flipLast changes the last character of a hex string.
+func flipLast(s string) string {
+	last := "0"
+	if strings.HasSuffix(s, "0") {
+		last = "1"
+	}
+	return s[:len(s)-1] + last
 }

@@ -175,8 +175,7 @@ func TestTestOPStateTampering(t *testing.T) {
 		}
 		q := callback.Query()
 		if tamper {
-			st := q.Get("state")
-			q.Set("state", st[:len(st)-1]+string("01"[(st[len(st)-1]+1)%2]))
+			q.Set("state", flipLast(q.Get("state")))
 		}
 		callback.RawQuery = q.Encode()
 		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -296,7 +295,7 @@ func TestBrowserOpenIDSignIn(t *testing.T) {
 		t.Fatalf("money moved before the step-up: %s", got.State)
 	}
 	b.do(chromedp.Click(chromedp.CSS(accept)))
-	b.waitVisible("#dossier-" + d.ID)
+	waitLocation(b, ts.URL+"/mon-compte?fait=accepter")
 	if got, _ := s.enrol.Dossier(ctx, marketplace.Party{Admin: true}, d.ID); got.State != marketplace.Accepted {
 		t.Fatalf("after the step-up: %s", got.State)
 	}
