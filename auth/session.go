@@ -105,3 +105,22 @@ func RandomToken() string {
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
+
+// Device is a browser an account has signed in from, known by a long-lived
+// random cookie; the store keeps only the cookie's hash (SessionKey).
+type Device struct {
+	Key   string
+	Label string // the browser, coarsely (from User-Agent), for the notice
+	First time.Time
+}
+
+// DeviceStore remembers the devices each account signed in from, so that
+// a sign-in from a new one can be shown to the learner (account takeover
+// shows first as a new device). Implementations are safe for concurrent use.
+type DeviceStore interface {
+	// AddDevice records a device for an account and reports whether it
+	// was new.
+	AddDevice(ctx context.Context, accountID string, d Device) (bool, error)
+	// Devices lists an account's devices, newest first.
+	Devices(ctx context.Context, accountID string) ([]Device, error)
+}

@@ -324,6 +324,7 @@ func (p *Pages) callback(c *gin.Context) {
 		return
 	}
 	se.Subject = acct
+	p.noteDevice(c, acct)
 	if _, err := p.startSession(c, se); err != nil {
 		p.fail(c, err)
 		return
@@ -430,6 +431,7 @@ func (p *Pages) link(c *gin.Context) (response, error) {
 	}
 	p.Log.InfoContext(c, "identity linked to a training account", "issuer", se.Issuer)
 	ret := localPath(se.Claims["return"])
+	p.noteDevice(c, a.ID)
 	linked := se
 	linked.Subject, linked.Claims = a.ID, nil
 	if _, err := p.startSession(c, linked); err != nil {
@@ -467,4 +469,83 @@ func (p *Pages) stepUpURL(ret string) string {
 		return ""
 	}
 	return "/connexion/fournisseur/" + p.Identity.providers[0].cfg.Name + "?niveau=renforce&retour=" + url.QueryEscape(localPath(ret))
+}
+
+// deviceCookie names a browser for the new-device notice; it lives long
+// and carries no authority.
+const deviceCookie = "parcours_device"
+
+// noteDevice records the browser an account signs in from, giving it a
+// device cookie when it has none. A new device is logged (never with the
+// NIR) and shown on the account page (newDevices).
+func (p *Pages) noteDevice(c *gin.Context, accountID string) {
+	if p.Devices == nil {
+		return
+	}
+	id := ""
+	if ck, err := c.Request.Cookie(deviceCookie); err == nil && len(ck.Value) == 64 {
+		id = ck.Value
+	} else {
+		id = auth.RandomToken()
+		http.SetCookie(c.Writer, &http.Cookie{Name: deviceCookie, Value: id, Path: "/", MaxAge: 400 * 24 * 3600,
+			HttpOnly: true, Secure: p.secure(c), SameSite: http.SameSiteLaxMode})
+	}
+	known, err := p.Devices.Devices(c, accountID)
+	if err != nil {
+		p.Log.ErrorContext(c, "reading devices", "err", err)
+		return
+	}
+	added, err := p.Devices.AddDevice(c, accountID, auth.Device{Key: auth.SessionKey(id), Label: browserLabel(c.Request.UserAgent()), First: p.now()})
+	if err != nil {
+		p.Log.ErrorContext(c, "recording a device", "err", err)
+		return
+	}
+	if added && len(known) > 0 {
+		p.Log.InfoContext(c, "sign-in from a new device", "devices", len(known)+1)
+	}
+}
+
+// newDeviceWindow is how long a new device is shown on the account page.
+const newDeviceWindow = 30 * 24 * time.Hour
+
+// newDevices describes, in French, the devices first seen lately on an
+// account that has others.
+func (p *Pages) newDevices(c *gin.Context, accountID string) []string {
+	if p.Devices == nil {
+		return nil
+	}
+	ds, err := p.Devices.Devices(c, accountID)
+	if err != nil || len(ds) < 2 {
+		return nil
+	}
+	var out []string
+	for _, d := range ds[:len(ds)-1] { // the oldest device is the first one, not a new one
+		if p.now().Sub(d.First) <= newDeviceWindow {
+			out = append(out, d.Label+", le "+frenchDate(d.First))
+		}
+	}
+	return out
+}
+
+// browserLabel names a browser coarsely from its User-Agent.
+func browserLabel(ua string) string {
+	for _, b := range []struct{ token, name string }{{"Edg/", "Edge"}, {"Firefox/", "Firefox"}, {"Chrome/", "Chrome"}, {"Safari/", "Safari"}} {
+		if strings.Contains(ua, b.token) {
+			sys := ""
+			switch {
+			case strings.Contains(ua, "Android"):
+				sys = " sur Android"
+			case strings.Contains(ua, "iPhone"), strings.Contains(ua, "iPad"):
+				sys = " sur iOS"
+			case strings.Contains(ua, "Windows"):
+				sys = " sous Windows"
+			case strings.Contains(ua, "Mac OS"):
+				sys = " sur Mac"
+			case strings.Contains(ua, "Linux"):
+				sys = " sous Linux"
+			}
+			return "Navigateur " + b.name + sys
+		}
+	}
+	return "Appareil inconnu"
 }

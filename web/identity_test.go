@@ -265,6 +265,14 @@ func TestSignInLinkingStepUpAndLogout(t *testing.T) {
 	if se.Subject != acct || se.ACR != "eidas1" {
 		t.Fatalf("session %+v", se)
 	}
+	// That sign-in came from a browser without the device cookie of the
+	// first: the account page tells of a new device.
+	if _, body := s.get(t, "/mon-compte", learner); !strings.Contains(body, "Connexion depuis un nouvel appareil") {
+		t.Error("no notice of the new device")
+	}
+	if ds, _ := s.store.Devices(context.Background(), acct); len(ds) != 2 {
+		t.Errorf("%d devices recorded, want 2", len(ds))
+	}
 
 	// An eidas1 sign-in may not accept a proposal: the page sends the
 	// learner to the provider at eidas2 and nothing moves.

@@ -156,8 +156,11 @@ type accountView struct {
 	Balance   string
 	JobSeeker bool
 	Message   string
-	Movements []movementRow
-	Dossiers  []dossierRow
+	// NewDevices are the devices that signed in to the account lately,
+	// when it has others: the learner may not be the one who did.
+	NewDevices []string
+	Movements  []movementRow
+	Dossiers   []dossierRow
 }
 
 var doneMessages = map[string]string{
@@ -183,6 +186,7 @@ func (p *Pages) account(c *gin.Context) (response, error) {
 		return response{}, err
 	}
 	v := accountView{Balance: euros(a.BalanceCents), JobSeeker: a.JobSeeker, Message: doneMessages[c.Query("fait")]}
+	v.NewDevices = p.newDevices(c, a.ID)
 	es, _, err := p.Enrolment.Movements(c, who, a.ID, marketplace.Page{Limit: 20})
 	if err != nil {
 		return response{}, err

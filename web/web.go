@@ -49,6 +49,9 @@ type Deps struct {
 	// training accounts (OpenID sign-in).
 	Sessions auth.SessionStore
 	Links    auth.LinkStore
+	// Devices, when set, remembers the browsers each account signed in
+	// from through the identity provider and tells the learner of new ones.
+	Devices auth.DeviceStore
 	// SessionIdle and SessionMax end a session after that long without a
 	// request, and that long after the sign-in, whatever the activity.
 	SessionIdle, SessionMax time.Duration

@@ -111,7 +111,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	pages, err := web.New(web.Deps{
 		Log: log, Catalogue: a.catalogue, Index: a.index, Places: a.places, Tokens: a.tokens, Enrolment: a.enrolment,
 		Demo: cfg.Demo.Enabled, TokenTTL: cfg.Auth.TokenTTL, Graph: a.graph,
-		Sessions: a.bolt, Links: a.bolt, SessionIdle: cfg.Auth.Sessions.IdleTimeout, SessionMax: cfg.Auth.Sessions.MaxAge,
+		Sessions: a.bolt, Links: a.bolt, Devices: a.bolt, SessionIdle: cfg.Auth.Sessions.IdleTimeout, SessionMax: cfg.Auth.Sessions.MaxAge,
 		StepUp: stepUp, Identity: identity, PublicURL: cfg.Server.PublicURL,
 	})
 	if err != nil {

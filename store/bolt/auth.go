@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	bbolt "go.etcd.io/bbolt"
@@ -14,13 +15,15 @@ import (
 
 var _ auth.SessionStore = (*Store)(nil)
 var _ auth.LinkStore = (*Store)(nil)
+var _ auth.DeviceStore = (*Store)(nil)
 
 // Buckets of web sessions and identity links.
 var (
 	bWebSessions = []byte("web_sessions")         // session key -> auth.Session
 	bWebByHolder = []byte("web_sessions_by_user") // "<holder>\x00<key>" -> nil
 	bIdentities  = []byte("identity_links")       // "<issuer>\x00<subject>" -> account id
-	authBuckets  = [][]byte{bWebSessions, bWebByHolder, bIdentities}
+	bDevices     = []byte("account_devices")      // "<account id>\x00<device key>" -> auth.Device
+	authBuckets  = [][]byte{bWebSessions, bWebByHolder, bIdentities, bDevices}
 )
 
 func holderKey(holder, key string) []byte { return []byte(holder + "\x00" + key) }
@@ -147,4 +150,42 @@ func (s *Store) PutLink(ctx context.Context, issuer, subject, accountID string) 
 		}
 		return b.Put(k, []byte(accountID))
 	})
+}
+
+// AddDevice implements auth.DeviceStore.
+func (s *Store) AddDevice(ctx context.Context, accountID string, d auth.Device) (bool, error) {
+	v, err := json.Marshal(d)
+	if err != nil {
+		return false, err
+	}
+	added := false
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket(bDevices)
+		k := []byte(accountID + "\x00" + d.Key)
+		if b.Get(k) != nil {
+			return nil
+		}
+		added = true
+		return b.Put(k, v)
+	})
+	return added, err
+}
+
+// Devices implements auth.DeviceStore.
+func (s *Store) Devices(ctx context.Context, accountID string) ([]auth.Device, error) {
+	var out []auth.Device
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		prefix := []byte(accountID + "\x00")
+		c := tx.Bucket(bDevices).Cursor()
+		for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+			var d auth.Device
+			if err := json.Unmarshal(v, &d); err != nil {
+				return err
+			}
+			out = append(out, d)
+		}
+		return nil
+	})
+	slices.SortFunc(out, func(a, b auth.Device) int { return b.First.Compare(a.First) })
+	return out, err
 }

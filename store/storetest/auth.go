@@ -13,12 +13,14 @@ import (
 type AuthStore interface {
 	auth.SessionStore
 	auth.LinkStore
+	auth.DeviceStore
 }
 
 // RunAuth runs the conformance suite of web sessions and identity links.
 func RunAuth(t *testing.T, open func(t *testing.T) AuthStore) {
 	t.Run("Sessions", func(t *testing.T) { testWebSessions(t, open(t)) })
 	t.Run("Links", func(t *testing.T) { testLinks(t, open(t)) })
+	t.Run("Devices", func(t *testing.T) { testDevices(t, open(t)) })
 }
 
 func testWebSessions(t *testing.T, s AuthStore) {
@@ -88,5 +90,26 @@ func testLinks(t *testing.T, s AuthStore) {
 	// The same subject at another provider is another person.
 	if _, err := s.Link(ctx, "https://other", "sub1"); !errors.Is(err, auth.ErrNotLinked) {
 		t.Fatalf("other issuer: err = %v", err)
+	}
+}
+
+func testDevices(t *testing.T, s AuthStore) {
+	ctx := context.Background()
+	at := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	for i, tt := range []struct {
+		account, key string
+		new          bool
+	}{{"a", "d1", true}, {"a", "d1", false}, {"a", "d2", true}, {"b", "d1", true}} {
+		got, err := s.AddDevice(ctx, tt.account, auth.Device{Key: tt.key, Label: "Firefox", First: at.Add(time.Duration(i) * time.Hour)})
+		if err != nil || got != tt.new {
+			t.Fatalf("AddDevice(%s, %s) = %v, %v; want %v", tt.account, tt.key, got, err, tt.new)
+		}
+	}
+	ds, err := s.Devices(ctx, "a")
+	if err != nil || len(ds) != 2 || ds[0].Key != "d2" || ds[1].Key != "d1" || !ds[1].First.Equal(at) {
+		t.Fatalf("Devices(a) = %+v, %v; want d2 then d1 (first seen kept)", ds, err)
+	}
+	if ds, err := s.Devices(ctx, "c"); err != nil || len(ds) != 0 {
+		t.Fatalf("Devices(c) = %+v, %v", ds, err)
 	}
 }
