@@ -72,6 +72,9 @@ type SessionStore interface {
 	// DeleteWebSessions revokes every session of a holder (Session.Holder)
 	// and reports how many there were.
 	DeleteWebSessions(ctx context.Context, holder string) (int, error)
+	// SweepWebSessions deletes the sessions (and sign-ins under way) last
+	// seen before idle or created before created, and reports how many.
+	SweepWebSessions(ctx context.Context, idle, created time.Time) (int, error)
 }
 
 // LinkStore maps an OpenID Provider's identity (issuer, subject) to a

@@ -103,6 +103,18 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 
+	// Expired web sessions, and sign-ins abandoned at the provider, are
+	// deleted when next read; this sweeps those never read again.
+	if err := sched.Add(jobs.Job{Name: "sweep-web-sessions", Schedule: "*/10 * * * *", Run: func(ctx context.Context) error {
+		now := time.Now()
+		n, err := a.sessions.SweepWebSessions(ctx, now.Add(-cfg.Auth.Sessions.IdleTimeout), now.Add(-cfg.Auth.Sessions.MaxAge))
+		if n > 0 {
+			log.Info("expired web sessions deleted", "sessions", n)
+		}
+		return err
+	}}); err != nil {
+		return err
+	}
 	stepUp := auth.StepUp{ACR: cfg.Auth.StepUp.ACR, MaxAge: cfg.Auth.StepUp.MaxAge}
 	identity, err := newIdentity(ctx, cfg)
 	if err != nil {
@@ -111,7 +123,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	pages, err := web.New(web.Deps{
 		Log: log, Catalogue: a.catalogue, Index: a.index, Places: a.places, Tokens: a.tokens, Enrolment: a.enrolment,
 		Demo: cfg.Demo.Enabled, TokenTTL: cfg.Auth.TokenTTL, Graph: a.graph,
-		Sessions: a.bolt, Links: a.bolt, Devices: a.bolt, SessionIdle: cfg.Auth.Sessions.IdleTimeout, SessionMax: cfg.Auth.Sessions.MaxAge,
+		Sessions: a.sessions, Links: a.sessions, Devices: a.sessions, SessionIdle: cfg.Auth.Sessions.IdleTimeout, SessionMax: cfg.Auth.Sessions.MaxAge,
 		StepUp: stepUp, Identity: identity, PublicURL: cfg.Server.PublicURL,
 	})
 	if err != nil {

@@ -120,6 +120,40 @@ func (s *Store) DeleteWebSessions(ctx context.Context, holder string) (int, erro
 	return n, err
 }
 
+// SweepWebSessions implements auth.SessionStore. It reads every session:
+// run it from a periodic job, not on a request.
+func (s *Store) SweepWebSessions(ctx context.Context, idle, created time.Time) (int, error) {
+	n := 0
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		b, idx := tx.Bucket(bWebSessions), tx.Bucket(bWebByHolder)
+		var dead []auth.Session
+		err := b.ForEach(func(k, v []byte) error {
+			var se auth.Session
+			if err := json.Unmarshal(v, &se); err != nil {
+				return err
+			}
+			if se.LastSeen.Before(idle) || se.Created.Before(created) {
+				dead = append(dead, se)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, se := range dead {
+			if err := idx.Delete(holderKey(se.Holder(), se.Key)); err != nil {
+				return err
+			}
+			if err := b.Delete([]byte(se.Key)); err != nil {
+				return err
+			}
+		}
+		n = len(dead)
+		return nil
+	})
+	return n, err
+}
+
 // Link implements auth.LinkStore.
 func (s *Store) Link(ctx context.Context, issuer, subject string) (string, error) {
 	var id string

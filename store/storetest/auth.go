@@ -59,6 +59,25 @@ func testWebSessions(t *testing.T, s AuthStore) {
 	if _, err := s.WebSession(ctx, b.Key); !errors.Is(err, auth.ErrNoSession) {
 		t.Fatalf("deleted session still there: %v", err)
 	}
+	// Sweeping: a1 was touched a minute later than a2; a session created
+	// long ago goes whatever its activity.
+	old := mk("c")
+	old.Created = at.Add(-24 * time.Hour)
+	old.LastSeen = later
+	if err := s.CreateWebSession(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := s.SweepWebSessions(ctx, at.Add(time.Second), at.Add(-time.Hour)); err != nil || n != 2 {
+		t.Fatalf("SweepWebSessions = %d, %v; want 2 (a2 idle, c too old)", n, err)
+	}
+	for key, want := range map[string]bool{a1.Key: true, a2.Key: false, old.Key: false} {
+		if _, err := s.WebSession(ctx, key); (err == nil) != want {
+			t.Errorf("after the sweep, session present = %v, want %v", err == nil, want)
+		}
+	}
+	if err := s.CreateWebSession(ctx, a2); err != nil {
+		t.Fatal(err)
+	}
 	n, err := s.DeleteWebSessions(ctx, a1.Holder())
 	if err != nil || n != 2 {
 		t.Fatalf("DeleteWebSessions = %d, %v; want 2", n, err)
