@@ -31,15 +31,15 @@ type authStore interface {
 
 // app is every dependency of the service, built once by openApp.
 type app struct {
-	cfg       config.Config
-	log       *slog.Logger
-	secrets   *secrets.Secrets
-	places    *geo.Gazetteer
-	store     marketplace.Store
-	bolt      *bolt.Store // set when the embedded backend is in use
+	cfg     config.Config
+	log     *slog.Logger
+	secrets *secrets.Secrets
+	places  *geo.Gazetteer
+	store   marketplace.Store
+	bolt    *bolt.Store // set when the embedded backend is in use
 	// sessions keeps web sessions, identity links and devices; every
 	// backend sets it.
-	sessions authStore
+	sessions  authStore
 	catalogue *marketplace.CatalogueService
 	enrolment *marketplace.EnrolmentService
 	index     *search.Index
