@@ -110,6 +110,7 @@ func newEnv(tb testing.TB, opts ...func(*api.Deps)) *testEnv {
 		Index:          e.index,
 		Neutrality:     e.neutrality,
 
+		StepUp:        auth.StepUp{ACR: "eidas2", MaxAge: 10 * time.Minute},
 		MaxBodyBytes:  testMaxBody,
 		RatePerSecond: 1e6,
 		RateBurst:     1e6,
@@ -174,10 +175,11 @@ func offerFixture(providerID string, st marketplace.Status) marketplace.Offer {
 	}
 }
 
-// token mints a valid token for role and subject.
+// token mints a valid token for role and subject, authenticated just now
+// at the level money-moving actions require.
 func (e *testEnv) token(tb testing.TB, role auth.Role, subject string) string {
 	tb.Helper()
-	tok, err := e.tokens.Mint(role, subject, time.Hour)
+	tok, err := e.tokens.MintAt(role, subject, time.Hour, "eidas2", time.Now())
 	if err != nil {
 		tb.Fatal(err)
 	}

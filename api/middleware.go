@@ -89,6 +89,11 @@ func (s *Server) securityHeaders(c *gin.Context) {
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+	// HSTS only when browsers reached the service over TLS: over plain
+	// HTTP it would be ignored, and on a local run it would pin localhost.
+	if c.Request.TLS != nil || strings.HasPrefix(s.PublicURL, "https://") {
+		h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+	}
 	c.Next()
 }
 

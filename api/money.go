@@ -67,6 +67,21 @@ func party(p auth.Principal) marketplace.Party {
 	return marketplace.Party{}
 }
 
+// steppedUp refuses a learner whose authentication is too weak or too old
+// to move money from their account (auth.StepUp): accepting a proposal
+// spends it, cancelling re-credits it or forfeits fees, evaluating releases
+// the payment to the provider. It answers 401 with an RFC 9470 challenge,
+// which tells the client to have the learner sign in again at the level
+// required. Other roles pass: they act for an accountable organisation.
+func (s *Server) steppedUp(c *gin.Context) error {
+	p, ok := principal(c)
+	if !ok || s.StepUp.Satisfied(p, time.Now()) {
+		return nil
+	}
+	c.Header("WWW-Authenticate", s.StepUp.Challenge())
+	return fmt.Errorf("%w: this action needs a sign-in at level %s or above within %s", errStepUp, s.StepUp.ACR, s.StepUp.MaxAge)
+}
+
 func (s *Server) who(c *gin.Context) (marketplace.Party, error) {
 	p, err := requireRole(c, auth.Roles...)
 	if err != nil {
@@ -380,6 +395,9 @@ type AcceptanceInput struct {
 }
 
 func (s *Server) acceptDossier(c *gin.Context) error {
+	if err := s.steppedUp(c); err != nil {
+		return err
+	}
 	var in AcceptanceInput
 	return s.dossierAction(c, &in, func(who marketplace.Party, idem marketplace.Idem, id string) (marketplace.Dossier, error) {
 		return s.Enrolment.Accept(c, who, idem, id, in.AcceptRemainder)
@@ -392,6 +410,9 @@ type CancellationInput struct {
 }
 
 func (s *Server) cancelDossier(c *gin.Context) error {
+	if err := s.steppedUp(c); err != nil {
+		return err
+	}
 	var in CancellationInput
 	return s.dossierAction(c, &in, func(who marketplace.Party, idem marketplace.Idem, id string) (marketplace.Dossier, error) {
 		return s.Enrolment.Cancel(c, who, idem, id, in.Reason)
@@ -432,6 +453,9 @@ type EvaluationInput struct {
 }
 
 func (s *Server) evaluateDossier(c *gin.Context) error {
+	if err := s.steppedUp(c); err != nil {
+		return err
+	}
 	var in EvaluationInput
 	return s.dossierAction(c, &in, func(who marketplace.Party, idem marketplace.Idem, id string) (marketplace.Dossier, error) {
 		return s.Enrolment.Evaluate(c, who, idem, id, marketplace.Evaluation{

@@ -37,6 +37,7 @@ const ProblemTypeBase = "https://parcours.example/problems/"
 // Errors the HTTP layer raises itself.
 var (
 	errUnauthenticated = errors.New("a valid bearer token is required")
+	errStepUp          = errors.New("a stronger or more recent authentication is required")
 	errNotFoundRoute   = errors.New("no such resource")
 	errMethod          = errors.New("method not allowed")
 	errTooLarge        = errors.New("request body too large")
@@ -57,6 +58,7 @@ var errorTable = []struct {
 	{errTooLarge, http.StatusRequestEntityTooLarge, "too-large", "The request body is too large"},
 	{errUnsupportedType, http.StatusUnsupportedMediaType, "unsupported-media-type", "The request body must be application/json"},
 	{errUnauthenticated, http.StatusUnauthorized, "unauthenticated", "Authentication required"},
+	{errStepUp, http.StatusUnauthorized, "step-up-required", "A stronger or more recent authentication is required"},
 	{auth.ErrInvalidToken, http.StatusUnauthorized, "unauthenticated", "Authentication required"},
 	{marketplace.ErrForbidden, http.StatusForbidden, "forbidden", "Not allowed"},
 	{marketplace.ErrNotFound, http.StatusNotFound, "not-found", "Not found"},

@@ -62,6 +62,9 @@ type Deps struct {
 	// name; WebhookTolerance bounds the age of a signed webhook.
 	PaymentSecrets   map[string][]byte
 	WebhookTolerance time.Duration
+	// StepUp is the authentication a learner needs to move money
+	// (acceptance, cancellation, evaluation); the zero value requires none.
+	StepUp auth.StepUp
 	// Demo tells whether demo mode is on.
 	Demo bool
 	// MaxBodyBytes bounds request bodies; RatePerSecond and RateBurst bound
@@ -70,6 +73,9 @@ type Deps struct {
 	RatePerSecond  float64
 	RateBurst      int
 	TrustedProxies []string
+	// PublicURL is the service's public address; https turns HSTS on even
+	// when TLS ends at a proxy.
+	PublicURL string
 	// Registry receives the service's metrics; nil makes a new one.
 	Registry *prometheus.Registry
 }

@@ -48,6 +48,12 @@ type Principal struct {
 	Subject string // learner, provider, employer... identifier, by role
 	TokenID string
 	Expires time.Time
+	// ACR is the authentication context class the holder signed in at
+	// (FranceConnect's eidas1, eidas2...), and AuthTime when. Both are zero
+	// for tokens minted without them: such a learner cannot move money
+	// (StepUp.Satisfied).
+	ACR      string
+	AuthTime time.Time
 }
 
 // ErrInvalidToken is returned for any token that must not be trusted:
@@ -55,7 +61,9 @@ type Principal struct {
 var ErrInvalidToken = errors.New("invalid token")
 
 type claims struct {
-	Role Role `json:"role"`
+	Role     Role             `json:"role"`
+	ACR      string           `json:"acr,omitempty"`
+	AuthTime *jwt.NumericDate `json:"auth_time,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -85,8 +93,15 @@ func NewTokens(key ed25519.PrivateKey, issuer string, maxTTL time.Duration, now 
 	return &Tokens{key: key, issuer: issuer, maxTTL: maxTTL, now: now}
 }
 
-// Mint returns a signed token for a role and subject, valid for ttl.
+// Mint returns a signed token for a role and subject, valid for ttl, with
+// no authentication level: a learner holding it cannot move money.
 func (t *Tokens) Mint(role Role, subject string, ttl time.Duration) (string, error) {
+	return t.MintAt(role, subject, ttl, "", time.Time{})
+}
+
+// MintAt is Mint for a holder who authenticated at level acr at authTime;
+// the token carries both (acr, auth_time claims) for the step-up check.
+func (t *Tokens) MintAt(role Role, subject string, ttl time.Duration, acr string, authTime time.Time) (string, error) {
 	if !role.Valid() {
 		return "", fmt.Errorf("unknown role %q (want one of %v)", role, Roles)
 	}
@@ -97,7 +112,7 @@ func (t *Tokens) Mint(role Role, subject string, ttl time.Duration) (string, err
 		return "", fmt.Errorf("the lifetime must be positive and at most %s", t.maxTTL)
 	}
 	now := t.now()
-	c := claims{Role: role, RegisteredClaims: jwt.RegisteredClaims{
+	c := claims{Role: role, ACR: acr, RegisteredClaims: jwt.RegisteredClaims{
 		Issuer:    t.issuer,
 		Subject:   subject,
 		Audience:  jwt.ClaimStrings{t.issuer},
@@ -106,6 +121,9 @@ func (t *Tokens) Mint(role Role, subject string, ttl time.Duration) (string, err
 		ExpiresAt: jwt.NewNumericDate(now.Add(ttl)),
 		ID:        uuid.NewString(),
 	}}
+	if acr != "" && !authTime.IsZero() {
+		c.AuthTime = jwt.NewNumericDate(authTime)
+	}
 	return jwt.NewWithClaims(jwt.SigningMethodEdDSA, c).SignedString(t.key)
 }
 
@@ -152,5 +170,9 @@ func (t *Tokens) verify(token string) (Principal, error) {
 	if !c.Role.Valid() || c.Subject == "" {
 		return Principal{}, fmt.Errorf("%w: unknown role or empty subject", ErrInvalidToken)
 	}
-	return Principal{Role: c.Role, Subject: c.Subject, TokenID: c.ID, Expires: c.ExpiresAt.Time}, nil
+	p := Principal{Role: c.Role, Subject: c.Subject, TokenID: c.ID, Expires: c.ExpiresAt.Time, ACR: c.ACR}
+	if c.AuthTime != nil {
+		p.AuthTime = c.AuthTime.Time
+	}
+	return p, nil
 }

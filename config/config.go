@@ -131,12 +131,42 @@ type Demo struct {
 	Offers    int   `yaml:"offers"`
 }
 
-// Auth configures bearer tokens.
+// Auth configures bearer tokens, web sessions and the OpenID sign-in.
 type Auth struct {
 	Issuer   string        `yaml:"issuer"`
 	TokenTTL time.Duration `yaml:"token_ttl"`
 	MaxTTL   time.Duration `yaml:"max_ttl"`
+	Sessions Sessions      `yaml:"sessions"`
+	StepUp   StepUp        `yaml:"step_up"`
+	OIDC     OIDC          `yaml:"oidc"`
 }
+
+// Sessions bounds the web sessions.
+type Sessions struct {
+	IdleTimeout time.Duration `yaml:"idle_timeout"`
+	MaxAge      time.Duration `yaml:"max_age"`
+}
+
+// StepUp is the authentication a learner needs to move money.
+type StepUp struct {
+	ACR    string        `yaml:"acr"`
+	MaxAge time.Duration `yaml:"max_age"`
+}
+
+// OIDC configures the OpenID Provider learners sign in with
+// (FranceConnect or a compatible one). An empty issuer turns it off. The
+// client secret is a secret, not a setting: it is read from the
+// environment variable PARCOURS_OIDC_CLIENT_SECRET.
+type OIDC struct {
+	Issuer   string   `yaml:"issuer"`
+	ClientID string   `yaml:"client_id"`
+	Label    string   `yaml:"label"`
+	Scopes   []string `yaml:"scopes"`
+	ACR      string   `yaml:"acr"`
+}
+
+// OIDCClientSecretEnv is the environment variable holding the OpenID client secret.
+const OIDCClientSecretEnv = "PARCOURS_OIDC_CLIENT_SECRET"
 
 // RateLimit bounds what one client address may ask of public endpoints.
 type RateLimit struct {
@@ -188,8 +218,11 @@ func Default() Config {
 		Store:   Store{Driver: "bolt", Bolt: Bolt{File: "parcours.db", LockTimeout: 5 * time.Second}},
 		Graph: Graph{Backend: "embedded", Neo4j: Neo4j{URI: "neo4j://localhost:7687", User: "neo4j", Database: "neo4j",
 			ConnectTimeout: 10 * time.Second, QueryTimeout: 5 * time.Second}},
-		Demo:      Demo{Enabled: false, Seed: 1, Providers: 300, Offers: 20000},
-		Auth:      Auth{Issuer: "parcours", TokenTTL: time.Hour, MaxTTL: 30 * 24 * time.Hour},
+		Demo: Demo{Enabled: false, Seed: 1, Providers: 300, Offers: 20000},
+		Auth: Auth{Issuer: "parcours", TokenTTL: time.Hour, MaxTTL: 30 * 24 * time.Hour,
+			Sessions: Sessions{IdleTimeout: 30 * time.Minute, MaxAge: 12 * time.Hour},
+			StepUp:   StepUp{ACR: "eidas2", MaxAge: 10 * time.Minute},
+			OIDC:     OIDC{Label: "S’identifier avec FranceConnect", Scopes: []string{"openid", "profile", "birth"}, ACR: "eidas1"}},
 		RateLimit: RateLimit{PerSecond: 20, Burst: 60},
 		Search: Search{
 			KeyRotation: 24 * time.Hour, ProviderCap: 3, DefaultPerPage: 20, MaxPerPage: 100,
@@ -356,6 +389,9 @@ func (c Config) Validate() error {
 		{"graph.neo4j.query_timeout", c.Graph.Neo4j.QueryTimeout},
 		{"auth.token_ttl", c.Auth.TokenTTL},
 		{"auth.max_ttl", c.Auth.MaxTTL},
+		{"auth.sessions.idle_timeout", c.Auth.Sessions.IdleTimeout},
+		{"auth.sessions.max_age", c.Auth.Sessions.MaxAge},
+		{"auth.step_up.max_age", c.Auth.StepUp.MaxAge},
 		{"money.payments.webhook_tolerance", c.Money.Payments.WebhookTolerance},
 	} {
 		if d.v <= 0 {
@@ -409,6 +445,12 @@ func (c Config) Validate() error {
 	}
 	if c.Demo.Offers < c.Demo.Providers || c.Demo.Offers > 2000000 {
 		bad("demo.offers", "must be between demo.providers and 2000000")
+	}
+	if c.Auth.OIDC.Issuer != "" && c.Auth.OIDC.ClientID == "" {
+		bad("auth.oidc.client_id", "is required with auth.oidc.issuer")
+	}
+	if c.Auth.OIDC.Issuer != "" && c.Server.PublicURL == "" {
+		bad("server.public_url", "is required with auth.oidc.issuer: the provider sends the browser back to it")
 	}
 	if c.Auth.Issuer == "" {
 		bad("auth.issuer", "must not be empty")

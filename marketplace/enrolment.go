@@ -92,6 +92,11 @@ func NewEnrolmentService(store EnrolmentStore, catalogue Store, cfg EnrolmentCon
 // Store returns the enrolment store, for read paths that need no rules.
 func (s *EnrolmentService) Store() EnrolmentStore { return s.store }
 
+// NIRHash is the lookup key of a normalised NIR under the service's key;
+// sign-in uses it to count failed attempts per account without keeping
+// the NIR.
+func (s *EnrolmentService) NIRHash(nir string) string { return NIRHash(s.cfg.NIRKey, nir) }
+
 // PaymentProvider returns the configured payment provider.
 func (s *EnrolmentService) PaymentProvider() PaymentProvider { return s.cfg.Payments }
 

@@ -87,6 +87,22 @@ func party(c *gin.Context, role auth.Role) (marketplace.Party, error) {
 	return marketplace.Party{ProviderID: v.principal.Subject}, nil
 }
 
+// stepUp checks that the signed-in learner authenticated strongly and
+// recently enough to move money (Deps.StepUp). If not, it returns the
+// address that sends them through their identity provider again, at the
+// step-up level, and back to ret, where they send the form again: a form
+// is never replayed behind their back.
+func (p *Pages) stepUp(c *gin.Context, ret string) (string, error) {
+	v := viewerOf(c)
+	if v == nil || p.StepUp.Satisfied(v.principal, p.now()) {
+		return "", nil
+	}
+	if u := p.stepUpURL(ret); u != "" {
+		return u, nil
+	}
+	return "", &pageError{http.StatusUnauthorized, "Cette action demande une connexion renforcée récente. Reconnectez-vous."}
+}
+
 // newFormKey makes a form's idempotency key.
 func newFormKey() string {
 	var b [16]byte
@@ -140,8 +156,11 @@ type accountView struct {
 	Balance   string
 	JobSeeker bool
 	Message   string
-	Movements []movementRow
-	Dossiers  []dossierRow
+	// NewDevices are the devices that signed in to the account lately,
+	// when it has others: the learner may not be the one who did.
+	NewDevices []string
+	Movements  []movementRow
+	Dossiers   []dossierRow
 }
 
 var doneMessages = map[string]string{
@@ -167,6 +186,7 @@ func (p *Pages) account(c *gin.Context) (response, error) {
 		return response{}, err
 	}
 	v := accountView{Balance: euros(a.BalanceCents), JobSeeker: a.JobSeeker, Message: doneMessages[c.Query("fait")]}
+	v.NewDevices = p.newDevices(c, a.ID)
 	es, _, err := p.Enrolment.Movements(c, who, a.ID, marketplace.Page{Limit: 20})
 	if err != nil {
 		return response{}, err
@@ -237,6 +257,11 @@ func (p *Pages) learnerAction(c *gin.Context) (string, error) {
 		return "", err
 	}
 	id, action, idem := c.Param("id"), c.PostForm("action"), formIdem(c)
+	if action == "accepter" || action == "annuler" {
+		if next, err := p.stepUp(c, "/mon-compte#dossier-"+url.PathEscape(id)); next != "" || err != nil {
+			return next, err
+		}
+	}
 	switch action {
 	case "accepter":
 		_, err = p.Enrolment.Accept(c, who, idem, id, c.PostForm("reste") == "oui")
@@ -290,6 +315,9 @@ func (p *Pages) evaluate(c *gin.Context) (string, error) {
 	who, err := party(c, auth.Learner)
 	if err != nil {
 		return "", err
+	}
+	if next, err := p.stepUp(c, "/mon-compte/dossiers/"+url.PathEscape(c.Param("id"))+"/evaluation"); next != "" || err != nil {
+		return next, err
 	}
 	var e marketplace.Evaluation
 	for i, name := range marketplace.Criteria {

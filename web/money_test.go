@@ -13,14 +13,23 @@ import (
 	"github.com/parcours/parcours/marketplace"
 )
 
-// signedIn returns the cookie of a token for role and subject.
-func (s *stack) signedIn(t *testing.T, role auth.Role, subject string) *http.Cookie {
+// signedIn returns the cookie of a new session for role and subject,
+// signed in just now at the step-up level.
+func (s *stack) signedIn(t testing.TB, role auth.Role, subject string) *http.Cookie {
 	t.Helper()
-	tok, err := s.tokens.Mint(role, subject, time.Hour)
-	if err != nil {
+	return s.session(t, auth.Session{Role: role, Subject: subject, ACR: "eidas2", AuthTime: time.Now()})
+}
+
+// session stores a session and returns its cookie.
+func (s *stack) session(t testing.TB, se auth.Session) *http.Cookie {
+	t.Helper()
+	id, key := auth.NewSessionID()
+	now := time.Now()
+	se.Key, se.Created, se.LastSeen, se.CSRF = key, now, now, auth.RandomToken()
+	if err := s.store.CreateWebSession(context.Background(), se); err != nil {
 		t.Fatal(err)
 	}
-	return &http.Cookie{Name: cookieName, Value: tok}
+	return &http.Cookie{Name: cookieName, Value: id}
 }
 
 // learnerAccount opens an account with a balance and returns its ID.

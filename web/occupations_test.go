@@ -5,7 +5,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/parcours/parcours/auth"
 )
@@ -48,13 +47,7 @@ func TestGapPage(t *testing.T) {
 	if res, body := s.get(t, gapURL); res.StatusCode != http.StatusUnauthorized || !strings.Contains(body, "Connexion requise") {
 		t.Errorf("anonymous: %d\n%.1000s", res.StatusCode, body)
 	}
-	mint := func(role auth.Role, sub string) *http.Cookie {
-		tok, err := s.tokens.Mint(role, sub, time.Hour)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return &http.Cookie{Name: cookieName, Value: tok}
-	}
+	mint := func(role auth.Role, sub string) *http.Cookie { return s.signedIn(t, role, sub) }
 	if res, _ := s.get(t, gapURL, mint(auth.Provider, "p")); res.StatusCode != http.StatusForbidden {
 		t.Errorf("provider: %d", res.StatusCode)
 	}

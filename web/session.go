@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -12,10 +13,19 @@ import (
 	"github.com/parcours/parcours/marketplace"
 )
 
-// cookieName holds the bearer token of a browser signed in on the pages.
-const cookieName = "parcours_token"
+// The session cookie holds a random session identifier; the record is
+// in the store (auth.SessionStore). Over TLS its name carries the __Host-
+// prefix, which browsers accept only for a Secure, host-only cookie with
+// Path=/, so that a sibling host cannot plant one.
+const (
+	cookieName    = "parcours_session"
+	cookieNameTLS = "__Host-parcours"
+)
 
-const ctxViewer = "web.viewer"
+const (
+	ctxViewer  = "web.viewer"
+	ctxSession = "web.session"
+)
 
 // viewer is who is signed in, as the banner shows it.
 type viewer struct {
@@ -35,15 +45,106 @@ var roleLabels = map[auth.Role]string{
 	auth.Admin:      "Administrateur",
 }
 
-// viewer reads the token cookie. A missing, expired or forged token is
-// ignored: the page is served as to anyone.
-func (p *Pages) viewer(c *gin.Context) {
-	if ck, err := c.Request.Cookie(cookieName); err == nil && ck.Value != "" {
-		if pr, err := p.Tokens.Verify(ck.Value); err == nil {
-			c.Set(ctxViewer, p.describe(c, pr))
+// secure reports whether the request reached the service over TLS, or
+// the service says it is public over https (behind a proxy ending TLS).
+func (p *Pages) secure(c *gin.Context) bool {
+	return c.Request.TLS != nil || strings.HasPrefix(p.PublicURL, "https://")
+}
+
+func (p *Pages) cookieName(c *gin.Context) string {
+	if p.secure(c) {
+		return cookieNameTLS
+	}
+	return cookieName
+}
+
+// setSessionCookie sets the session cookie. It is HttpOnly (no script
+// reads it), Secure behind TLS, and SameSite=Lax rather than Strict: the
+// OpenID Provider sends the browser back to /connexion/retour, and then on
+// to the page it came from, by cross-site top-level navigations, on which
+// a Strict cookie would not be sent, so the learner would look signed out
+// on arrival. Lax still keeps the cookie off cross-site POSTs, and every
+// form also carries the session's CSRF token (csrf).
+func (p *Pages) setSessionCookie(c *gin.Context, id string, maxAge int) {
+	http.SetCookie(c.Writer, &http.Cookie{
+		Name: p.cookieName(c), Value: id, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: p.secure(c), SameSite: http.SameSiteLaxMode,
+	})
+}
+
+// session returns the request's live session, or false. A session past
+// its idle or absolute lifetime is deleted.
+func (p *Pages) session(c *gin.Context) (auth.Session, bool) {
+	if v, ok := c.Get(ctxSession); ok {
+		return v.(auth.Session), true
+	}
+	ck, err := c.Request.Cookie(p.cookieName(c))
+	if err != nil || ck.Value == "" || len(ck.Value) > 128 {
+		return auth.Session{}, false
+	}
+	key := auth.SessionKey(ck.Value)
+	se, err := p.Sessions.WebSession(c, key)
+	if err != nil {
+		if !errors.Is(err, auth.ErrNoSession) {
+			p.Log.ErrorContext(c, "reading a session", "err", err)
 		}
+		return auth.Session{}, false
+	}
+	now := p.now()
+	if now.Sub(se.LastSeen) > p.SessionIdle || now.Sub(se.Created) > p.SessionMax {
+		p.Sessions.DeleteWebSession(c, key)
+		return auth.Session{}, false
+	}
+	// Recording every request would make each page a write: a minute's
+	// precision is enough for an idle timeout of many minutes.
+	if now.Sub(se.LastSeen) > time.Minute {
+		se.LastSeen = now
+		p.Sessions.TouchWebSession(c, key, now)
+	}
+	c.Set(ctxSession, se)
+	return se, true
+}
+
+// principalOf is the session's holder. A demo session counts as freshly
+// stepped up at every request: the demo has no identity provider to send
+// the learner back to, and it must let visitors try the whole lifecycle.
+func (p *Pages) principalOf(se auth.Session) auth.Principal {
+	pr := se.Principal()
+	if se.Issuer == demoIssuer {
+		pr.AuthTime = p.now()
+	}
+	return pr
+}
+
+// demoIssuer marks the sessions the demo sign-in opens.
+const demoIssuer = "demo"
+
+// viewer reads the session cookie. A missing, expired or unknown session
+// is ignored: the page is served as to anyone. A session still waiting for
+// its NIR (OpenID sign-in of an unlinked identity) has no holder yet.
+func (p *Pages) viewer(c *gin.Context) {
+	if se, ok := p.session(c); ok && se.Subject != "" {
+		c.Set(ctxViewer, p.describe(c, p.principalOf(se)))
 	}
 	c.Next()
+}
+
+// startSession opens a new session for a holder and sets its cookie. The
+// identifier is always new, so that one planted before the sign-in is
+// worthless (session fixation); the request's previous session ends.
+func (p *Pages) startSession(c *gin.Context, se auth.Session) (auth.Session, error) {
+	if old, ok := p.session(c); ok {
+		p.Sessions.DeleteWebSession(c, old.Key)
+	}
+	id, key := auth.NewSessionID()
+	now := p.now()
+	se.Key, se.Created, se.LastSeen, se.CSRF = key, now, now, auth.RandomToken()
+	if err := p.Sessions.CreateWebSession(c, se); err != nil {
+		return auth.Session{}, err
+	}
+	p.setSessionCookie(c, id, int(p.SessionMax.Seconds()))
+	c.Set(ctxSession, se)
+	return se, nil
 }
 
 // describe names a principal for the banner.
@@ -150,7 +251,11 @@ func (p *Pages) demoSignIn(c *gin.Context) (response, error) {
 	case len(subject) > 64 || strings.ContainsFunc(subject, func(r rune) bool { return r <= ' ' || r > '~' }):
 		return response{}, badRequest("L’identifiant doit compter au plus 64 caractères, sans espace ni accent.")
 	}
-	token, err := p.Tokens.Mint(role, subject, p.TokenTTL)
+	// Demo only: the demo sign-in counts as a FranceConnect+ (eidas2)
+	// sign-in, so that demo learners can spend; the token shown for the
+	// API says so too.
+	now := p.now()
+	token, err := p.Tokens.MintAt(role, subject, p.TokenTTL, "eidas2", now)
 	if err != nil {
 		return response{}, err
 	}
@@ -158,11 +263,9 @@ func (p *Pages) demoSignIn(c *gin.Context) (response, error) {
 	if err != nil {
 		return response{}, err
 	}
-	http.SetCookie(c.Writer, &http.Cookie{
-		Name: cookieName, Value: token, Path: "/",
-		MaxAge: int(p.TokenTTL.Seconds()), HttpOnly: true, Secure: c.Request.TLS != nil,
-		SameSite: http.SameSiteStrictMode,
-	})
+	if _, err := p.startSession(c, auth.Session{Role: role, Subject: subject, ACR: "eidas2", AuthTime: now, Issuer: demoIssuer}); err != nil {
+		return response{}, err
+	}
 	// The token is shown in the page: no cache may keep it.
 	c.Header("Cache-Control", "no-store")
 	v, err := p.demoChoices(c, role, providerID, c.PostForm("identifiant"))
@@ -179,11 +282,39 @@ func (p *Pages) demoSignIn(c *gin.Context) (response, error) {
 	return response{page: "demo.html", title: "Connexion de démonstration", nav: "demo", data: v, viewer: v.Signed}, nil
 }
 
-// signOut forgets the token cookie and goes back home.
+// signOut ends the session and goes back home; after an OpenID sign-in,
+// through the provider's logout (RP-initiated logout), so that the
+// provider's own session ends too.
 func (p *Pages) signOut(c *gin.Context) {
-	http.SetCookie(c.Writer, &http.Cookie{
-		Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
-		Secure: c.Request.TLS != nil, SameSite: http.SameSiteStrictMode,
-	})
+	p.endSessions(c, false)
+}
+
+// signOutEverywhere revokes every session of the holder, on every device.
+func (p *Pages) signOutEverywhere(c *gin.Context) {
+	p.endSessions(c, true)
+}
+
+func (p *Pages) endSessions(c *gin.Context, everywhere bool) {
+	se, ok := p.session(c)
+	p.setSessionCookie(c, "", -1)
+	if !ok {
+		c.Redirect(http.StatusSeeOther, "/")
+		return
+	}
+	if everywhere && se.Subject != "" {
+		n, err := p.Sessions.DeleteWebSessions(c, se.Holder())
+		if err != nil {
+			p.fail(c, err)
+			return
+		}
+		p.Log.InfoContext(c, "all sessions revoked", "role", se.Role, "sessions", n)
+	} else if err := p.Sessions.DeleteWebSession(c, se.Key); err != nil {
+		p.fail(c, err)
+		return
+	}
+	if u := p.logoutURL(c, se); u != "" {
+		c.Redirect(http.StatusSeeOther, u)
+		return
+	}
 	c.Redirect(http.StatusSeeOther, "/")
 }

@@ -43,6 +43,12 @@ type stack struct {
 // catalogue, plus extra when not nil (the browser tests add a larger set).
 func newStack(t testing.TB, demoMode bool, extra *marketplace.Catalogue) *stack {
 	t.Helper()
+	return newStackWith(t, demoMode, extra, nil)
+}
+
+// newStackWith is newStack with the pages' Deps adjusted by opt.
+func newStackWith(t testing.TB, demoMode bool, extra *marketplace.Catalogue, opt func(*Deps)) *stack {
+	t.Helper()
 	store, err := bolt.Open(filepath.Join(t.TempDir(), "parcours.db"), time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -86,7 +92,12 @@ func newStack(t testing.TB, demoMode bool, extra *marketplace.Catalogue) *stack 
 		Payments:   marketplace.DemoPayments{},
 		Now:        func() time.Time { return time.Now().Add(time.Duration(shift.Load())) },
 	})
-	pages, err := New(Deps{Log: log, Catalogue: cat, Index: ix, Places: places, Tokens: tokens, Enrolment: enrol, Demo: demoMode, TokenTTL: time.Hour, Graph: graph, Neutrality: monitor})
+	d := Deps{Log: log, Catalogue: cat, Index: ix, Places: places, Tokens: tokens, Enrolment: enrol, Demo: demoMode, TokenTTL: time.Hour, Graph: graph, Neutrality: monitor,
+		Sessions: store, Links: store, Devices: store, StepUp: auth.StepUp{ACR: "eidas2", MaxAge: 10 * time.Minute}}
+	if opt != nil {
+		opt(&d)
+	}
+	pages, err := New(d)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +105,7 @@ func newStack(t testing.TB, demoMode bool, extra *marketplace.Catalogue) *stack 
 		Log: log, Catalogue: cat, Places: places, Tokens: tokens, Pages: pages, Demo: demoMode, Graph: graph, Enrolment: enrol, Index: ix, Neutrality: monitor,
 		// The browser loads a page and its assets quickly; the limit
 		// itself is api's business and tested there.
-		RatePerSecond: 10000, RateBurst: 10000,
+		RatePerSecond: 10000, RateBurst: 10000, PublicURL: d.PublicURL,
 	})
 	if err != nil {
 		t.Fatal(err)

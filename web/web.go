@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"crypto/sha256"
+	"crypto/subtle"
 	"embed"
 	"encoding/hex"
 	"errors"
@@ -49,6 +50,23 @@ type Deps struct {
 	Ratings Ratings
 	// Neutrality, when set, gives the figures of the transparency page.
 	Neutrality *search.Monitor
+	// Sessions keeps the web sessions; Links the identities linked to
+	// training accounts (OpenID sign-in).
+	Sessions auth.SessionStore
+	Links    auth.LinkStore
+	// Devices, when set, remembers the browsers each account signed in
+	// from through the identity provider and tells the learner of new ones.
+	Devices auth.DeviceStore
+	// SessionIdle and SessionMax end a session after that long without a
+	// request, and that long after the sign-in, whatever the activity.
+	SessionIdle, SessionMax time.Duration
+	// StepUp is the sign-in a learner needs to move money (auth.StepUp).
+	StepUp auth.StepUp
+	// Identity, when set, offers sign-in through OpenID Providers.
+	Identity *Identity
+	// PublicURL is the service's public address; https makes cookies
+	// Secure even when TLS ends at a proxy.
+	PublicURL string
 }
 
 // Pages is the set of HTML pages. It implements api.Pages. It is safe for
@@ -71,7 +89,7 @@ type asset struct {
 var pageNames = []string{
 	"home.html", "results.html", "certifications.html", "offer.html",
 	"provider.html", "demo.html", "error.html", "occupations.html", "occupation.html", "gap.html",
-	"account.html", "inbox.html", "evaluation.html",
+	"account.html", "inbox.html", "evaluation.html", "signin.html", "link.html",
 	"transparence.html",
 }
 
@@ -91,6 +109,14 @@ func New(d Deps) (*Pages, error) {
 		return nil, errors.New("web: Deps.Tokens is required")
 	case d.Demo && d.TokenTTL <= 0:
 		return nil, errors.New("web: Deps.TokenTTL must be positive in demo mode")
+	case d.Sessions == nil || d.Links == nil:
+		return nil, errors.New("web: Deps.Sessions and Deps.Links are required")
+	}
+	if d.SessionIdle <= 0 {
+		d.SessionIdle = 30 * time.Minute
+	}
+	if d.SessionMax <= 0 {
+		d.SessionMax = 12 * time.Hour
 	}
 	p := &Pages{Deps: d, pages: map[string]*template.Template{}, assets: map[string]asset{}, now: time.Now}
 	err := fs.WalkDir(staticFS, "static", func(name string, e fs.DirEntry, err error) error {
@@ -131,7 +157,7 @@ func (p *Pages) assetURL(name string) (string, error) {
 
 // Register adds the pages to the router. It implements api.Pages.
 func (p *Pages) Register(r gin.IRouter) {
-	g := r.Group("", p.recover, p.viewer, p.sameOrigin)
+	g := r.Group("", p.recover, p.formTargets, p.viewer, p.sameOrigin)
 	g.GET("/", p.handle(p.home))
 	g.GET("/recherche", p.handle(p.search))
 	g.GET("/regions/:code", p.handle(p.region))
@@ -141,6 +167,10 @@ func (p *Pages) Register(r gin.IRouter) {
 	g.GET("/organismes/:id", p.handle(p.provider))
 	g.GET("/transparence", p.handle(p.transparency))
 	g.POST("/deconnexion", p.signOut)
+	g.POST("/deconnexion-partout", p.signOutEverywhere)
+	if p.Identity != nil {
+		p.registerIdentity(g)
+	}
 	if p.Graph != nil {
 		g.GET("/metiers", p.handle(p.occupations))
 		g.GET("/metiers/:code", p.handle(p.occupation))
@@ -180,6 +210,7 @@ type view struct {
 	Title     string
 	Nav       string
 	Demo      bool
+	SignIn    bool // the OpenID sign-in is offered
 	Viewer    *viewer
 	RequestID string
 	Data      any
@@ -190,6 +221,9 @@ type view struct {
 func (p *Pages) handle(h func(c *gin.Context) (response, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		res, err := h(c)
+		if errors.Is(err, errRedirected) {
+			return
+		}
 		if err != nil {
 			p.fail(c, err)
 			return
@@ -201,7 +235,7 @@ func (p *Pages) handle(h func(c *gin.Context) (response, error)) gin.HandlerFunc
 // render executes a page into a buffer first, so that a template error
 // becomes a clean 500 page rather than half a page.
 func (p *Pages) render(c *gin.Context, res response) {
-	v := view{Title: res.title, Nav: res.nav, Demo: p.Demo, Viewer: res.viewer, RequestID: c.Writer.Header().Get("X-Request-ID"), Data: res.data}
+	v := view{Title: res.title, Nav: res.nav, Demo: p.Demo, SignIn: p.Identity != nil, Viewer: res.viewer, RequestID: c.Writer.Header().Get("X-Request-ID"), Data: res.data}
 	if v.Viewer == nil {
 		v.Viewer = viewerOf(c)
 	}
@@ -220,6 +254,10 @@ func (p *Pages) render(c *gin.Context, res response) {
 	if status == 0 {
 		status = http.StatusOK
 	}
+	out := buf.Bytes()
+	if se, ok := p.session(c); ok {
+		out = withCSRF(out, se.CSRF)
+	}
 	h := c.Writer.Header()
 	// Pages carry who is signed in: no shared cache may keep them. A
 	// handler may have asked for less caching still.
@@ -227,7 +265,38 @@ func (p *Pages) render(c *gin.Context, res response) {
 		h.Set("Cache-Control", "private, no-cache")
 	}
 	h.Add("Vary", "Cookie")
-	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
+	c.Data(status, "text/html; charset=utf-8", out)
+}
+
+// csrfField is the name of the form field carrying the session's CSRF token.
+const csrfField = "csrf"
+
+// withCSRF adds the session's CSRF token to every POST form of a page. It
+// works on the rendered page rather than in each template so that no form,
+// including one added later, can forget it. The token is hex: it needs
+// no escaping.
+func withCSRF(page []byte, token string) []byte {
+	field := []byte(`<input type="hidden" name="` + csrfField + `" value="` + token + `">`)
+	var out bytes.Buffer
+	out.Grow(len(page) + 8*len(field))
+	for {
+		i := bytes.Index(page, []byte("<form"))
+		if i < 0 {
+			out.Write(page)
+			return out.Bytes()
+		}
+		j := bytes.IndexByte(page[i:], '>')
+		if j < 0 {
+			out.Write(page)
+			return out.Bytes()
+		}
+		tag := page[i : i+j+1]
+		out.Write(page[:i+j+1])
+		if bytes.Contains(tag, []byte(`method="post"`)) {
+			out.Write(field)
+		}
+		page = page[i+j+1:]
+	}
 }
 
 // pageError is an error shown to the user with its own status and message.
@@ -299,8 +368,21 @@ func (p *Pages) recover(c *gin.Context) {
 	c.Next()
 }
 
+// formTargets lets forms lead to the identity providers: a step-up or a
+// logout answers a form with a redirect to the provider, and browsers
+// apply the Content-Security-Policy's form-action to such redirects.
+func (p *Pages) formTargets(c *gin.Context) {
+	if p.Identity != nil {
+		h := c.Writer.Header()
+		if csp := h.Get("Content-Security-Policy"); csp != "" {
+			h.Set("Content-Security-Policy", strings.Replace(csp, "form-action 'self'", "form-action 'self' "+strings.Join(p.Identity.origins(), " "), 1))
+		}
+	}
+	c.Next()
+}
+
 // sameOrigin refuses state-changing requests that do not come from a page
-// of this site. The cookie is SameSite=Strict as well; checking Origin (or
+// of this site. The cookie is SameSite=Lax as well; checking Origin (or
 // Referer, which older browsers send instead) covers browsers that ignore
 // SameSite and same-site attackers on sibling hosts.
 func (p *Pages) sameOrigin(c *gin.Context) {
@@ -317,6 +399,16 @@ func (p *Pages) sameOrigin(c *gin.Context) {
 	if src == "" || err != nil || (u.Scheme != "http" && u.Scheme != "https") || !strings.EqualFold(u.Host, c.Request.Host) {
 		p.fail(c, forbidden("Ce formulaire doit être envoyé depuis une page de ce site. Rechargez la page et réessayez."))
 		return
+	}
+	// Within a session, the form must also carry the session's token: a
+	// page of another site cannot read it, whatever the browser does with
+	// Origin and SameSite.
+	if se, ok := p.session(c); ok {
+		got := c.PostForm(csrfField)
+		if subtle.ConstantTimeCompare([]byte(got), []byte(se.CSRF)) != 1 {
+			p.fail(c, forbidden("Ce formulaire a expiré ou ne vient pas de ce site. Rechargez la page et réessayez."))
+			return
+		}
 	}
 	c.Next()
 }

@@ -39,8 +39,33 @@ func (s *stack) get(t *testing.T, path string, cookies ...*http.Cookie) (*http.R
 	return s.do(t, r)
 }
 
-// post sends a form as a browser on the site would, with an Origin header.
+// post sends a form as a browser on the site would, with an Origin header
+// and, when a cookie opens a session, the session's CSRF token as the page's
+// form would carry it.
 func (s *stack) post(t *testing.T, path string, form url.Values, origin string, cookies ...*http.Cookie) (*http.Response, string) {
+	t.Helper()
+	for _, c := range cookies {
+		if c.Name != cookieName {
+			continue
+		}
+		if se, err := s.store.WebSession(context.Background(), auth.SessionKey(c.Value)); err == nil && form.Get(csrfField) == "" {
+			form = cloneValues(form)
+			form.Set(csrfField, se.CSRF)
+		}
+	}
+	return s.postRaw(t, path, form, origin, cookies...)
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
+
+// postRaw sends a form as it is.
+func (s *stack) postRaw(t *testing.T, path string, form url.Values, origin string, cookies ...*http.Cookie) (*http.Response, string) {
 	t.Helper()
 	r := httptest.NewRequest(http.MethodPost, path, strings.NewReader(form.Encode()))
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -277,19 +302,38 @@ func TestDemoSignIn(t *testing.T) {
 		}
 	}
 	if ck == nil {
-		t.Fatal("no token cookie")
+		t.Fatal("no session cookie")
 	}
-	if !ck.HttpOnly || ck.SameSite != http.SameSiteStrictMode || ck.Path != "/" || ck.Secure {
-		t.Errorf("cookie HttpOnly=%v SameSite=%v Path=%q Secure=%v; want HttpOnly, Strict, /, not Secure over plain HTTP", ck.HttpOnly, ck.SameSite, ck.Path, ck.Secure)
+	// Lax, not Strict: the OpenID Provider sends the browser back by a
+	// cross-site navigation (see setSessionCookie).
+	if !ck.HttpOnly || ck.SameSite != http.SameSiteLaxMode || ck.Path != "/" || ck.Secure {
+		t.Errorf("cookie HttpOnly=%v SameSite=%v Path=%q Secure=%v; want HttpOnly, Lax, /, not Secure over plain HTTP", ck.HttpOnly, ck.SameSite, ck.Path, ck.Secure)
 	}
 	if cc := res.Header.Get("Cache-Control"); cc != "no-store" {
 		t.Errorf("Cache-Control %q on the page showing the token", cc)
 	}
-	p, err := s.tokens.Verify(ck.Value)
+	// The cookie holds a session identifier, not a token; the store keeps
+	// only its hash, with the demo's step-up level.
+	if _, err := s.tokens.Verify(ck.Value); err == nil {
+		t.Error("the cookie holds a bearer token")
+	}
+	se, err := s.store.WebSession(context.Background(), auth.SessionKey(ck.Value))
+	if err != nil || se.Role != auth.Provider || se.Subject != f.digital.ID || se.ACR != "eidas2" || se.CSRF == "" {
+		t.Fatalf("session %+v, %v", se, err)
+	}
+	if _, err := s.store.WebSession(context.Background(), ck.Value); err == nil {
+		t.Error("the store is keyed by the cookie's value itself")
+	}
+	m := regexp.MustCompile(`(?s)<textarea id="jeton"[^>]*>([^<]+)</textarea>`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatal("no token shown")
+	}
+	token := strings.TrimSpace(m[1])
+	p, err := s.tokens.Verify(token)
 	if err != nil || p.Role != auth.Provider || p.Subject != f.digital.ID {
 		t.Fatalf("token holder %+v, %v", p, err)
 	}
-	for _, w := range []string{ck.Value, "Authorization: Bearer " + ck.Value, "Connecté : <strong>Organisme de formation</strong> – Académie du numérique"} {
+	for _, w := range []string{"Authorization: Bearer " + token, "Connecté : <strong>Organisme de formation</strong> – Académie du numérique"} {
 		if !strings.Contains(body, w) {
 			t.Errorf("the page lacks %q", w)
 		}
@@ -300,7 +344,7 @@ func TestDemoSignIn(t *testing.T) {
 	if !strings.Contains(body, "Connecté : <strong>Organisme de formation</strong> – Académie du numérique") {
 		t.Error("the banner does not show who is signed in")
 	}
-	if strings.Contains(body, ck.Value) {
+	if strings.Contains(body, token) {
 		t.Error("the token is shown again")
 	}
 	// A provider sees its own draft, with a note; the public does not.
@@ -309,20 +353,17 @@ func TestDemoSignIn(t *testing.T) {
 		t.Errorf("own draft: status %d", res.StatusCode)
 	}
 	// Not another provider's.
-	other, _ := s.tokens.Mint(auth.Provider, f.languages.ID, time.Hour)
-	if res, _ := s.get(t, "/formations/"+f.draft.ID, &http.Cookie{Name: cookieName, Value: other}); res.StatusCode != http.StatusNotFound {
+	if res, _ := s.get(t, "/formations/"+f.draft.ID, s.signedIn(t, auth.Provider, f.languages.ID)); res.StatusCode != http.StatusNotFound {
 		t.Errorf("another provider's draft: status %d, want 404", res.StatusCode)
 	}
-	admin, _ := s.tokens.Mint(auth.Admin, "root", time.Hour)
-	if res, _ := s.get(t, "/formations/"+f.withdrawn.ID, &http.Cookie{Name: cookieName, Value: admin}); res.StatusCode != http.StatusOK {
+	if res, _ := s.get(t, "/formations/"+f.withdrawn.ID, s.signedIn(t, auth.Admin, "root")); res.StatusCode != http.StatusOK {
 		t.Errorf("withdrawn offer seen by an administrator: status %d, want 200", res.StatusCode)
 	}
-	learner, _ := s.tokens.Mint(auth.Learner, "l-1", time.Hour)
-	if res, _ := s.get(t, "/formations/"+f.draft.ID, &http.Cookie{Name: cookieName, Value: learner}); res.StatusCode != http.StatusNotFound {
+	if res, _ := s.get(t, "/formations/"+f.draft.ID, s.signedIn(t, auth.Learner, "l-1")); res.StatusCode != http.StatusNotFound {
 		t.Errorf("draft seen by a learner: status %d, want 404", res.StatusCode)
 	}
 
-	// A forged or expired cookie is ignored.
+	// An unknown session is ignored.
 	res, body = s.get(t, "/", &http.Cookie{Name: cookieName, Value: ck.Value + "x"})
 	if res.StatusCode != http.StatusOK || strings.Contains(body, "Connecté") {
 		t.Errorf("forged cookie: status %d, signed in %v", res.StatusCode, strings.Contains(body, "Connecté"))
@@ -339,6 +380,12 @@ func TestDemoSignIn(t *testing.T) {
 	}
 	if !cleared {
 		t.Error("sign-out does not clear the cookie")
+	}
+	if _, err := s.store.WebSession(context.Background(), se.Key); err == nil {
+		t.Error("sign-out leaves the session in the store")
+	}
+	if _, body := s.get(t, "/", ck); strings.Contains(body, "Connecté") {
+		t.Error("the old cookie still signs in after sign-out")
 	}
 }
 
@@ -371,9 +418,9 @@ func TestDemoSignInRoles(t *testing.T) {
 			}
 			continue
 		}
-		p, err := s.tokens.Verify(res.Cookies()[0].Value)
-		if err != nil || p.Subject != tt.wantSubject {
-			t.Errorf("%v: subject %q (%v), want %q", tt.form, p.Subject, err, tt.wantSubject)
+		se, err := s.store.WebSession(context.Background(), auth.SessionKey(res.Cookies()[0].Value))
+		if err != nil || se.Subject != tt.wantSubject {
+			t.Errorf("%v: subject %q (%v), want %q", tt.form, se.Subject, err, tt.wantSubject)
 		}
 	}
 }
@@ -384,8 +431,8 @@ func TestSecureCookieOverTLS(t *testing.T) {
 	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	r.Header.Set("Origin", "https://example.com")
 	res, _ := s.do(t, r)
-	if cs := res.Cookies(); len(cs) != 1 || !cs[0].Secure {
-		t.Errorf("cookies over TLS %v, want one Secure cookie", cs)
+	if cs := res.Cookies(); len(cs) != 1 || !cs[0].Secure || cs[0].Name != cookieNameTLS || !cs[0].HttpOnly || cs[0].SameSite != http.SameSiteLaxMode {
+		t.Errorf("cookies over TLS %v, want one Secure, HttpOnly, Lax __Host- cookie", cs)
 	}
 }
 

@@ -22,14 +22,24 @@ import (
 	"github.com/parcours/parcours/store/neo4j"
 )
 
+// authStore is what web sign-in needs of a backend.
+type authStore interface {
+	auth.SessionStore
+	auth.LinkStore
+	auth.DeviceStore
+}
+
 // app is every dependency of the service, built once by openApp.
 type app struct {
-	cfg       config.Config
-	log       *slog.Logger
-	secrets   *secrets.Secrets
-	places    *geo.Gazetteer
-	store     marketplace.Store
-	bolt      *bolt.Store // set when the embedded backend is in use
+	cfg     config.Config
+	log     *slog.Logger
+	secrets *secrets.Secrets
+	places  *geo.Gazetteer
+	store   marketplace.Store
+	bolt    *bolt.Store // set when the embedded backend is in use
+	// sessions keeps web sessions, identity links and devices; every
+	// backend sets it.
+	sessions  authStore
 	catalogue *marketplace.CatalogueService
 	enrolment *marketplace.EnrolmentService
 	index     *search.Index
@@ -54,7 +64,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 		if err != nil {
 			return nil, err
 		}
-		a.store, a.bolt, a.ping, enrolStore = s, s, s.Ping, s
+		a.store, a.bolt, a.ping, enrolStore, a.sessions = s, s, s.Ping, s, s
 		a.closers = append(a.closers, s.Close)
 	default:
 		return nil, fmt.Errorf("store.driver %q is not supported", cfg.Store.Driver)

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,6 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/parcours/parcours/api"
+	"github.com/parcours/parcours/auth"
+	"github.com/parcours/parcours/config"
 	"github.com/parcours/parcours/jobs"
 	"github.com/parcours/parcours/web"
 )
@@ -105,9 +109,28 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 
+	// Expired web sessions, and sign-ins abandoned at the provider, are
+	// deleted when next read; this sweeps those never read again.
+	if err := sched.Add(jobs.Job{Name: "sweep-web-sessions", Schedule: "*/10 * * * *", Run: func(ctx context.Context) error {
+		now := time.Now()
+		n, err := a.sessions.SweepWebSessions(ctx, now.Add(-cfg.Auth.Sessions.IdleTimeout), now.Add(-cfg.Auth.Sessions.MaxAge))
+		if n > 0 {
+			log.Info("expired web sessions deleted", "sessions", n)
+		}
+		return err
+	}}); err != nil {
+		return err
+	}
+	stepUp := auth.StepUp{ACR: cfg.Auth.StepUp.ACR, MaxAge: cfg.Auth.StepUp.MaxAge}
+	identity, err := newIdentity(ctx, cfg)
+	if err != nil {
+		return err
+	}
 	pages, err := web.New(web.Deps{
 		Log: log, Catalogue: a.catalogue, Index: a.index, Places: a.places, Tokens: a.tokens, Enrolment: a.enrolment,
 		Demo: cfg.Demo.Enabled, TokenTTL: cfg.Auth.TokenTTL, Graph: a.graph, Neutrality: a.monitor, Ratings: a.enrolment,
+		Sessions: a.sessions, Links: a.sessions, Devices: a.sessions, SessionIdle: cfg.Auth.Sessions.IdleTimeout, SessionMax: cfg.Auth.Sessions.MaxAge,
+		StepUp: stepUp, Identity: identity, PublicURL: cfg.Server.PublicURL,
 	})
 	if err != nil {
 		return err
@@ -119,9 +142,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		WebhookTolerance: cfg.Money.Payments.WebhookTolerance,
 		Index:            a.index, Neutrality: a.monitor,
 		Ready:  a.ping,
-		Backup: a.bolt, Pages: pages, Demo: cfg.Demo.Enabled, Graph: a.graph,
+		Backup: a.bolt, Pages: pages, Demo: cfg.Demo.Enabled, Graph: a.graph, StepUp: stepUp,
 		MaxBodyBytes: cfg.Server.MaxBodyBytes, RatePerSecond: cfg.RateLimit.PerSecond, RateBurst: cfg.RateLimit.Burst,
-		TrustedProxies: cfg.Server.TrustedProxies, Registry: reg,
+		TrustedProxies: cfg.Server.TrustedProxies, Registry: reg, PublicURL: cfg.Server.PublicURL,
 	})
 	if err != nil {
 		return err
@@ -165,4 +188,22 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	log.Info("stopped")
 	return err
+}
+
+// newIdentity reads the OpenID Provider's discovery document when one is
+// configured; nil means no OpenID sign-in.
+func newIdentity(ctx context.Context, cfg config.Config) (*web.Identity, error) {
+	o := cfg.Auth.OIDC
+	if o.Issuer == "" {
+		return nil, nil
+	}
+	base := strings.TrimSuffix(cfg.Server.PublicURL, "/")
+	// No deadline on ctx: go-oidc keeps it to fetch the provider's keys
+	// later; the client's timeout bounds each request.
+	return web.NewIdentity(ctx, []web.IdentityProvider{{
+		Name: "franceconnect", Label: o.Label, Issuer: o.Issuer, ClientID: o.ClientID,
+		ClientSecret: os.Getenv(config.OIDCClientSecretEnv),
+		RedirectURL:  base + "/connexion/retour", PostLogoutURL: base + "/",
+		Scopes: o.Scopes, ACR: o.ACR,
+	}}, &http.Client{Timeout: 10 * time.Second})
 }

@@ -24,6 +24,7 @@ func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	role := fs.String("role", "", "role: "+rolesList())
 	subject := fs.String("subject", "", "subject identifier (provider ID for providers...)")
 	ttl := fs.Duration("ttl", 0, "lifetime (default: auth.token_ttl)")
+	acr := fs.String("acr", "", "authentication level to claim, e.g. eidas2: a learner token without one cannot move money (for tests and scripts; the sign-in time is now)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -41,7 +42,7 @@ func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	tok, err := auth.NewTokens(sec.TokenKey, cfg.Auth.Issuer, cfg.Auth.MaxTTL, nil).Mint(auth.Role(*role), *subject, *ttl)
+	tok, err := auth.NewTokens(sec.TokenKey, cfg.Auth.Issuer, cfg.Auth.MaxTTL, nil).MintAt(auth.Role(*role), *subject, *ttl, *acr, time.Now())
 	if err != nil {
 		return err
 	}

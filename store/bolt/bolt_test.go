@@ -59,3 +59,7 @@ func TestGraphSurvivesReopen(t *testing.T) {
 func TestEnrolmentConformance(t *testing.T) {
 	storetest.RunEnrolment(t, func(t *testing.T) marketplace.EnrolmentStore { return open(t) })
 }
+
+func TestAuthConformance(t *testing.T) {
+	storetest.RunAuth(t, func(t *testing.T) storetest.AuthStore { return open(t) })
+}
