@@ -33,7 +33,7 @@ func isApostrophe(r rune) bool { return r == '\'' || r == '’' || r == 'ʼ' }
 // directly followed by an apostrophe and in elided). ASCII words are
 // folded by hand; others through fold.String.
 func rawWords(s string) []string {
-	var out []string
+	out := make([]string, 0, len(s)/7+1)
 	start := -1
 	ascii := true
 	flush := func(end int, apostrophe bool) {

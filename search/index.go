@@ -62,6 +62,7 @@ type Index struct {
 	nGroups               int32
 	groupSeed             []uint64  // hash of provider ID and certification code, per group
 	groupProv             []int32   // provider of each group
+	groupCert             []int32   // certification of each group
 	members               [][]int32 // documents of each group, sorted
 	grid                  map[int32][]int32
 	// Documents by region, department and certification (sorted), and
@@ -341,6 +342,7 @@ func (ix *Index) OfferSaved(o marketplace.Offer, sessions []marketplace.Session)
 		gh.Write([]byte(o.ProviderID + "\x00" + o.Certification.Code))
 		ix.groupSeed = append(ix.groupSeed, gh.Sum64())
 		ix.groupProv = append(ix.groupProv, p)
+		ix.groupCert = append(ix.groupCert, int32(ix.cert[d]))
 		ix.members = append(ix.members, nil)
 	}
 	ix.group[d] = g

@@ -100,7 +100,7 @@ type Ranker func(q Query, client string) ([]Ranked, error)
 // Ranking returns every result of q for client, in the order a search
 // shows them (pages laid end to end). The neutrality job uses it.
 func (ix *Index) Ranking(q Query, client string) ([]Ranked, error) {
-	q.Client, q.After, q.Explain, q.all = client, "", false, true
+	q.Client, q.After, q.Explain, q.Ungrouped, q.all = client, "", false, false, true
 	if err := ix.check(&q); err != nil {
 		return nil, err
 	}
@@ -109,12 +109,7 @@ func (ix *Index) Ranking(q Query, client string) ([]Ranked, error) {
 	defer ix.mu.RUnlock()
 	terms := ix.queryTerms(q.Text)
 	rk := ix.keys.request(period, client, q.canonical(terms))
-	res := ix.search(&q, terms, rk, cursor{period: period})
-	out := make([]Ranked, len(res.Hits))
-	for i, h := range res.Hits {
-		out[i] = Ranked{ID: h.Offer.ProviderID + "/" + h.Offer.Certification.Code, Provider: h.Offer.ProviderID, Tier: h.Tier}
-	}
-	return out, nil
+	return ix.search(&q, terms, rk, cursor{period: period}).ranked, nil
 }
 
 // SyntheticClients returns n client addresses taken from the ranges that

@@ -133,6 +133,8 @@ type Result struct {
 	TotalOffers int
 	Facets      Facets
 	Next        string
+
+	ranked []Ranked // the whole order, for Ranking
 }
 
 // Facets count the matching offers by modality, region, certification
@@ -747,6 +749,16 @@ func (ix *Index) search(q *Query, terms []qterm, rk requestKey, cur cursor) Resu
 		return res
 	}
 	page := order[cur.offset:min(len(order), want)]
+	if q.all && !q.Ungrouped {
+		// The neutrality measure needs the order only: name the groups,
+		// without choosing their members.
+		res.ranked = make([]Ranked, len(page))
+		for i, e := range page {
+			p := ix.providers.names[ix.groupProv[e.g]]
+			res.ranked[i] = Ranked{ID: p + "/" + ix.certs.names[ix.groupCert[e.g]], Provider: p, Tier: int(e.tier)}
+		}
+		return res
+	}
 	res.Hits = make([]Hit, len(page))
 	for i := range page {
 		res.Hits[i] = r.hit(&page[i], int(sc.count[page[i].g])-1, terms, tierSize[page[i].tier])
@@ -781,6 +793,11 @@ func (r *run) hit(e *gentry, others int, terms []qterm, tierSize int) Hit {
 		if best < 0 || t < bestTie || t == bestTie && d < best {
 			best, bestTie, bestPts, bestDist = d, t, pts, dist
 		}
+	}
+	if best < 0 {
+		// Cannot happen: the group's key came from a member that matched.
+		// Show the first member rather than fail the page.
+		best = members[0]
 	}
 	dd := &ix.docs[best]
 	h := Hit{Offer: dd.offer, Sessions: dd.sessions, Tier: int(e.tier), Score: 1, Others: others}
