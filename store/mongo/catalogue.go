@@ -215,8 +215,8 @@ func (s *Store) DeleteSession(ctx context.Context, offerID, sessionID string) er
 	return s.changed(ctx, changeOffer, offerID)
 }
 
-// LoadCatalogue implements marketplace.Loader with bulk replacements of
-// at most 40 records.
+// LoadCatalogue implements marketplace.Loader with bulk writes (see
+// replaceAll). Offers are visible to readers as each chunk lands.
 func (s *Store) LoadCatalogue(ctx context.Context, cat marketplace.Catalogue) error {
 	var models []mongo.WriteModel
 	for _, p := range cat.Providers {
@@ -236,21 +236,26 @@ func (s *Store) LoadCatalogue(ctx context.Context, cat marketplace.Catalogue) er
 	if err := s.bulk(ctx, cProviders, models); err != nil {
 		return err
 	}
-	models = models[:0]
+	docs := make([]bson.M, 0, len(cat.Offers))
+	known := make(map[string]bool, len(cat.Offers))
 	for _, o := range cat.Offers {
-		models = append(models, mongo.NewReplaceOneModel().SetFilter(bson.M{"_id": o.ID}).SetReplacement(offerDoc(o)).SetUpsert(true))
+		docs = append(docs, offerDoc(o))
+		known[o.ID] = true
 	}
-	if err := s.bulk(ctx, cOffers, models); err != nil {
+	if err := s.replaceAll(ctx, cOffers, docs); err != nil {
 		return err
 	}
-	models = models[:0]
+	docs = docs[:0]
 	for _, ss := range cat.Sessions {
-		if _, err := s.Offer(ctx, ss.OfferID); err != nil {
-			return fmt.Errorf("session %s names missing offer %s: %w", ss.ID, ss.OfferID, marketplace.ErrNotFound)
+		if !known[ss.OfferID] {
+			if _, err := s.Offer(ctx, ss.OfferID); err != nil {
+				return fmt.Errorf("session %s names missing offer %s: %w", ss.ID, ss.OfferID, marketplace.ErrNotFound)
+			}
+			known[ss.OfferID] = true
 		}
-		models = append(models, mongo.NewReplaceOneModel().SetFilter(bson.M{"_id": ss.OfferID + "\x00" + ss.ID}).SetReplacement(sessionDoc(ss)).SetUpsert(true))
+		docs = append(docs, sessionDoc(ss))
 	}
-	if err := s.bulk(ctx, cSessions, models); err != nil {
+	if err := s.replaceAll(ctx, cSessions, docs); err != nil {
 		return err
 	}
 	if len(cat.Offers) > 0 {

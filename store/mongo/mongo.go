@@ -363,30 +363,40 @@ func (s *Store) replaceIf(ctx context.Context, coll string, filter bson.M, doc a
 
 var claimSalt atomic.Int64
 
-// bigChunk is the most documents replaced at once by replaceAll.
+// bigChunk is the most documents inserted at once by replaceAll.
 const bigChunk = 1000
 
 // replaceAll writes docs (each with an "_id"), replacing any stored under
-// the same ids: per chunk, one delete of the ids then one insert, two
-// statements where upserts would take one each (FerretDB makes every
-// statement its own SQLite transaction). Readers may miss a record
-// between the two, and a crash between them loses the chunk: it is for
-// bulk imports, which are run again whole after a failure.
+// the same ids: per chunk, one unordered insert, then one replacement
+// for each document the insert found already there. New records, the
+// bulk of an import, thus cost one statement per chunk rather than one
+// each (FerretDB makes every statement its own SQLite transaction, and
+// cannot push a $in filter down to its index).
 func (s *Store) replaceAll(ctx context.Context, coll string, docs []bson.M) error {
+	c := s.db.Collection(coll)
 	for i := 0; i < len(docs); i += bigChunk {
 		part := docs[i:min(i+bigChunk, len(docs))]
-		ids := make([]any, len(part))
-		for j, d := range part {
-			ids[j] = d["_id"]
-		}
 		cctx, cancel := s.ctx(ctx)
-		_, err := s.db.Collection(coll).DeleteMany(cctx, bson.M{"_id": bson.M{"$in": ids}})
-		if err == nil {
-			_, err = s.db.Collection(coll).InsertMany(cctx, part)
-		}
+		_, err := c.InsertMany(cctx, part, options.InsertMany().SetOrdered(false))
 		cancel()
-		if err != nil {
+		var bw mongo.BulkWriteException
+		if err != nil && !errors.As(err, &bw) {
 			return translate(err)
+		}
+		if err == nil {
+			continue
+		}
+		for _, we := range bw.WriteErrors {
+			if !mongo.IsDuplicateKeyError(we) && !strings.Contains(we.Message, "UNIQUE constraint") && we.Code != 11000 {
+				return translate(err)
+			}
+			d := part[we.Index]
+			cctx, cancel := s.ctx(ctx)
+			_, err := c.ReplaceOne(cctx, bson.M{"_id": d["_id"]}, d)
+			cancel()
+			if err != nil {
+				return translate(err)
+			}
 		}
 	}
 	return nil

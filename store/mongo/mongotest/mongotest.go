@@ -7,6 +7,8 @@ package mongotest
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -48,6 +50,7 @@ func start(dir string) (*Server, error) {
 			Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
 			Handler:   "sqlite",
 			SQLiteURL: "file:" + dir + "/",
+			Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("starting FerretDB: %w", err)
