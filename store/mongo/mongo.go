@@ -150,6 +150,7 @@ var indexes = []index{
 	{cRules, bson.D{{Key: "f", Value: 1}, {Key: "_id", Value: 1}}, false},
 	{cChanges, bson.D{{Key: "seq", Value: 1}}, true},
 	{cGraph, bson.D{{Key: "k", Value: 1}, {Key: "_id", Value: 1}}, false},
+	{cLeases, bson.D{{Key: "run", Value: 1}, {Key: "gen", Value: -1}}, false},
 }
 
 func (s *Store) init(ctx context.Context) error {
