@@ -202,6 +202,36 @@ func (s *Store) run(ctx context.Context, op marketplace.Op) error {
 	cctx, cancel := s.ctx(ctx)
 	defer cancel()
 	dossiers := s.db.Collection(cDossiers)
+	var prev *dossierDoc
+	claim := ""
+	wroteDossier := false
+	undoDossier := func() error {
+		d := op.Dossier
+		if d == nil {
+			return nil
+		}
+		var cur dossierDoc
+		if err := dossiers.FindOne(cctx, bson.M{"_id": d.ID, "k": op.Key}).Decode(&cur); err != nil {
+			return nil // not ours (any more)
+		}
+		switch {
+		case op.IfVersion == 0:
+			_, err := dossiers.DeleteOne(cctx, bson.M{"_id": d.ID, "k": op.Key})
+			return translate(err)
+		case wroteDossier && prev != nil:
+			if _, err := dossiers.ReplaceOne(cctx, bson.M{"_id": d.ID}, prev); err != nil {
+				return translate(err)
+			}
+		default:
+			// Written by an attempt that crashed: the previous record is
+			// the new one with the old version and state unknown, so the
+			// dossier is left as the operation made it, and its version
+			// claim too; a person reviews it (logged by Recover).
+			return nil
+		}
+		_, err := s.db.Collection(cClaims).DeleteOne(cctx, bson.M{"_id": claim, "k": op.Key})
+		return translate(err)
+	}
 	// Checks first, so that a refused operation usually writes nothing.
 	if e := op.Evaluation; e != nil {
 		var ev struct {
@@ -227,14 +257,14 @@ func (s *Store) run(ctx context.Context, op marketplace.Op) error {
 			return err
 		}
 		if err := checkPosting(op, p, bal); err != nil {
+			if uerr := undoDossier(); uerr != nil { // written by a crashed attempt
+				return uerr
+			}
 			return err
 		}
 	}
 	// The dossier: the claim of its version transition, an insert under a
 	// unique _id, is what makes concurrent writers of one version exclusive.
-	var prev *dossierDoc
-	claim := ""
-	wroteDossier := false
 	if d := op.Dossier; d != nil {
 		var old dossierDoc
 		err := dossiers.FindOne(cctx, bson.M{"_id": d.ID}).Decode(&old)
@@ -267,33 +297,6 @@ func (s *Store) run(ctx context.Context, op marketplace.Op) error {
 			}
 			prev, wroteDossier = &old, true
 		}
-	}
-	undoDossier := func() error {
-		d := op.Dossier
-		if d == nil {
-			return nil
-		}
-		var cur dossierDoc
-		if err := dossiers.FindOne(cctx, bson.M{"_id": d.ID, "k": op.Key}).Decode(&cur); err != nil {
-			return nil // not ours (any more)
-		}
-		switch {
-		case op.IfVersion == 0:
-			_, err := dossiers.DeleteOne(cctx, bson.M{"_id": d.ID, "k": op.Key})
-			return translate(err)
-		case wroteDossier && prev != nil:
-			if _, err := dossiers.ReplaceOne(cctx, bson.M{"_id": d.ID}, prev); err != nil {
-				return translate(err)
-			}
-		default:
-			// Written by an attempt that crashed: the previous record is
-			// the new one with the old version and state unknown, so the
-			// dossier is left as the operation made it, and its version
-			// claim too; a person reviews it (logged by Recover).
-			return nil
-		}
-		_, err := s.db.Collection(cClaims).DeleteOne(cctx, bson.M{"_id": claim, "k": op.Key})
-		return translate(err)
 	}
 	// Postings, debits first: undoing a debit is a credit, which cannot fail.
 	order := make([]int, 0, len(op.Postings))
