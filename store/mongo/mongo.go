@@ -140,7 +140,7 @@ var indexes = []index{
 	{cSessions, bson.D{{Key: "o", Value: 1}, {Key: "start", Value: 1}}, false},
 	{cAccounts, bson.D{{Key: "nir", Value: 1}}, true},
 	{cEntries, bson.D{{Key: "a", Value: 1}, {Key: "s", Value: -1}}, false},
-	{cEntries, bson.D{{Key: "k", Value: 1}, {Key: "a", Value: 1}}, true},
+	{cEntries, bson.D{{Key: "a", Value: 1}, {Key: "k", Value: 1}}, true},
 	{cJournal, bson.D{{Key: "st", Value: 1}, {Key: "at", Value: 1}}, false},
 	{cDossiers, bson.D{{Key: "acc", Value: 1}, {Key: "_id", Value: 1}}, false},
 	{cDossiers, bson.D{{Key: "prov", Value: 1}, {Key: "_id", Value: 1}}, false},
