@@ -96,6 +96,19 @@ type Server struct {
 type Store struct {
 	Driver string `yaml:"driver"`
 	Bolt   Bolt   `yaml:"bolt"`
+	Mongo  Mongo  `yaml:"mongo"`
+}
+
+// Mongo configures the MongoDB backend. Credentials belong in the URI
+// given by the environment variable PARCOURS_STORE_MONGO_URI, never in
+// config.yaml.
+type Mongo struct {
+	URI            string        `yaml:"uri"`
+	Database       string        `yaml:"database"`
+	ConnectTimeout time.Duration `yaml:"connect_timeout"`
+	OpTimeout      time.Duration `yaml:"op_timeout"`
+	PollInterval   time.Duration `yaml:"poll_interval"`
+	RecoverAfter   time.Duration `yaml:"recover_after"`
 }
 
 // Bolt configures the embedded backend.
@@ -215,7 +228,9 @@ func Default() Config {
 			MaxBodyBytes:    1 << 20,
 		},
 		DataDir: "data",
-		Store:   Store{Driver: "bolt", Bolt: Bolt{File: "parcours.db", LockTimeout: 5 * time.Second}},
+		Store: Store{Driver: "bolt", Bolt: Bolt{File: "parcours.db", LockTimeout: 5 * time.Second},
+			Mongo: Mongo{URI: "mongodb://127.0.0.1:27017", Database: "parcours", ConnectTimeout: 10 * time.Second,
+				OpTimeout: 10 * time.Second, PollInterval: time.Second, RecoverAfter: 30 * time.Second}},
 		Graph: Graph{Backend: "embedded", Neo4j: Neo4j{URI: "neo4j://localhost:7687", User: "neo4j", Database: "neo4j",
 			ConnectTimeout: 10 * time.Second, QueryTimeout: 5 * time.Second}},
 		Demo: Demo{Enabled: false, Seed: 1, Providers: 300, Offers: 20000},
@@ -385,6 +400,10 @@ func (c Config) Validate() error {
 		{"server.write_timeout", c.Server.WriteTimeout},
 		{"server.shutdown_timeout", c.Server.ShutdownTimeout},
 		{"store.bolt.lock_timeout", c.Store.Bolt.LockTimeout},
+		{"store.mongo.connect_timeout", c.Store.Mongo.ConnectTimeout},
+		{"store.mongo.op_timeout", c.Store.Mongo.OpTimeout},
+		{"store.mongo.poll_interval", c.Store.Mongo.PollInterval},
+		{"store.mongo.recover_after", c.Store.Mongo.RecoverAfter},
 		{"graph.neo4j.connect_timeout", c.Graph.Neo4j.ConnectTimeout},
 		{"graph.neo4j.query_timeout", c.Graph.Neo4j.QueryTimeout},
 		{"auth.token_ttl", c.Auth.TokenTTL},
@@ -422,8 +441,15 @@ func (c Config) Validate() error {
 		if c.Store.Bolt.File == "" || strings.ContainsAny(c.Store.Bolt.File, `/\`) {
 			bad("store.bolt.file", "must be a file name inside data_dir")
 		}
+	case "mongo":
+		if !strings.HasPrefix(c.Store.Mongo.URI, "mongodb://") && !strings.HasPrefix(c.Store.Mongo.URI, "mongodb+srv://") {
+			bad("store.mongo.uri", "must start with mongodb:// or mongodb+srv://")
+		}
+		if c.Store.Mongo.Database == "" || strings.ContainsAny(c.Store.Mongo.Database, `/\. "$`) {
+			bad("store.mongo.database", "must be a MongoDB database name")
+		}
 	default:
-		bad("store.driver", "%q is not a known backend (bolt)", c.Store.Driver)
+		bad("store.driver", "%q is not a known backend (bolt, mongo)", c.Store.Driver)
 	}
 	switch c.Graph.Backend {
 	case "embedded":

@@ -27,6 +27,115 @@ type Scheduler struct {
 	mu     sync.Mutex
 	jobs   map[string]Job
 	runs   *prometheus.CounterVec
+	locker Locker
+}
+
+// Locker makes each tick of a job run once across the replicas of the
+// service. Without one (the embedded store, a single process), every
+// tick runs here.
+type Locker interface {
+	// Lock asks for the run of job's tick. It returns a lease when this
+	// process is to run it; nil and wait true when another process holds a
+	// live lease on it (ask again later: it may die); nil and false when
+	// the tick is done.
+	Lock(ctx context.Context, job string, tick time.Time) (lease Lease, wait bool, err error)
+	// TTL is how long a lease lives without renewal.
+	TTL() time.Duration
+}
+
+// Lease is a held run of one tick.
+type Lease interface {
+	// Token is the fencing token: it grows with every process that takes
+	// the run over, so a write stamped with a smaller one comes from a
+	// holder presumed dead.
+	Token() int64
+	// Renew extends the lease; an error means it was lost.
+	Renew(ctx context.Context) error
+	// Done marks the tick run.
+	Done(ctx context.Context) error
+}
+
+type tokenKey struct{}
+
+// FencingToken returns the token of the lease a job runs under (0 without
+// a Locker). Jobs pass it along with writes where a stale holder must not
+// overwrite its successor's work.
+func FencingToken(ctx context.Context) int64 {
+	n, _ := ctx.Value(tokenKey{}).(int64)
+	return n
+}
+
+// SetLocker makes runs on schedule go through l. Call it before Start.
+func (s *Scheduler) SetLocker(l Locker) {
+	s.mu.Lock()
+	s.locker = l
+	s.mu.Unlock()
+}
+
+// runTick runs job name's tick through the locker: it runs it under a
+// renewed lease, or waits while another process holds it and takes it
+// over if that process stops renewing.
+func (s *Scheduler) runTick(name string, tick time.Time) {
+	s.mu.Lock()
+	l := s.locker
+	s.mu.Unlock()
+	if l == nil {
+		s.RunNow(name)
+		return
+	}
+	for {
+		lease, wait, err := l.Lock(s.ctx, name, tick)
+		switch {
+		case err != nil:
+			if s.ctx.Err() == nil {
+				s.log.Error("job lease", "job", name, "err", err)
+			}
+			return
+		case lease != nil:
+			s.runLeased(name, l.TTL(), lease)
+			return
+		case !wait:
+			return
+		}
+		select {
+		case <-s.ctx.Done():
+			return
+		case <-time.After(l.TTL() / 3):
+		}
+	}
+}
+
+func (s *Scheduler) runLeased(name string, ttl time.Duration, lease Lease) {
+	ctx, cancel := context.WithCancel(context.WithValue(s.ctx, tokenKey{}, lease.Token()))
+	defer cancel()
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		t := time.NewTicker(ttl / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := lease.Renew(ctx); err != nil {
+					if ctx.Err() == nil {
+						s.log.Error("job lease lost", "job", name, "err", err)
+						cancel()
+					}
+					return
+				}
+			}
+		}
+	}()
+	err := s.run(ctx, name)
+	cancel()
+	<-renewed
+	if err == nil {
+		if err := lease.Done(s.ctx); err != nil {
+			s.log.Error("job lease", "job", name, "err", err)
+		}
+	}
 }
 
 // New returns a scheduler; reg may be nil.
@@ -52,7 +161,7 @@ func (s *Scheduler) Add(j Job) error {
 	if _, dup := s.jobs[j.Name]; dup {
 		return fmt.Errorf("job %q is already scheduled", j.Name)
 	}
-	_, err := s.cron.AddJob(j.Schedule, cron.NewChain(cron.SkipIfStillRunning(cron.DiscardLogger)).Then(cron.FuncJob(func() { s.RunNow(j.Name) })))
+	_, err := s.cron.AddJob(j.Schedule, cron.NewChain(cron.SkipIfStillRunning(cron.DiscardLogger)).Then(cron.FuncJob(func() { s.runTick(j.Name, time.Now()) })))
 	if err != nil {
 		return fmt.Errorf("job %q: schedule %q: %w", j.Name, j.Schedule, err)
 	}
@@ -60,8 +169,11 @@ func (s *Scheduler) Add(j Job) error {
 	return nil
 }
 
-// RunNow runs a job at once, in the caller's goroutine, and returns its error.
-func (s *Scheduler) RunNow(name string) error {
+// RunNow runs a job at once, in the caller's goroutine, and returns its
+// error. It takes no lease.
+func (s *Scheduler) RunNow(name string) error { return s.run(s.ctx, name) }
+
+func (s *Scheduler) run(ctx context.Context, name string) error {
 	s.mu.Lock()
 	j, ok := s.jobs[name]
 	s.mu.Unlock()
@@ -75,7 +187,7 @@ func (s *Scheduler) RunNow(name string) error {
 				err = fmt.Errorf("panic: %v", v)
 			}
 		}()
-		return j.Run(s.ctx)
+		return j.Run(ctx)
 	}()
 	if err != nil {
 		s.runs.WithLabelValues(name, "error").Inc()
@@ -95,3 +207,7 @@ func (s *Scheduler) Stop() {
 	s.cancel()
 	<-s.cron.Stop().Done()
 }
+
+// RunTick runs job name's tick as the schedule would, through the
+// scheduler's Locker: for tests of several replicas.
+func RunTick(s *Scheduler, name string, tick time.Time) { s.runTick(name, tick) }

@@ -14,6 +14,8 @@ import (
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/store/bolt"
+	"github.com/parcours/parcours/store/mongo"
+	"github.com/parcours/parcours/store/mongo/mongotest"
 )
 
 // clock is a settable fixed clock.
@@ -39,7 +41,7 @@ var nirKey = []byte("0123456789abcdef0123456789abcdef")
 // certification RNCP37674 and a session starting on sessionStart.
 type env struct {
 	t        testing.TB
-	store    *bolt.Store
+	store    testStore
 	cat      *marketplace.CatalogueService
 	svc      *marketplace.EnrolmentService
 	clock    *fakeClock
@@ -53,13 +55,45 @@ type env struct {
 
 type envOption func(*marketplace.EnrolmentConfig)
 
-func newEnv(t testing.TB, now time.Time, sessionStart time.Time, opts ...envOption) *env {
-	t.Helper()
+// testStore is what a backend must provide to run these tests.
+type testStore interface {
+	marketplace.Store
+	marketplace.EnrolmentStore
+	marketplace.LedgerAuditor
+}
+
+// openBolt opens a fresh embedded store.
+func openBolt(t testing.TB) testStore {
 	s, err := bolt.Open(filepath.Join(t.TempDir(), "p.db"), time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// openMongo opens a store on a fresh database of the test MongoDB server.
+func openMongo(t testing.TB) testStore {
+	srv := mongotest.Shared(t)
+	s, err := mongo.New(context.Background(), srv.Client(), mongo.Config{Database: srv.NewDatabase()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Database().Drop(context.Background()) })
+	return s
+}
+
+func TestMain(m *testing.M) { mongotest.Main(m) }
+
+func newEnv(t testing.TB, now time.Time, sessionStart time.Time, opts ...envOption) *env {
+	t.Helper()
+	return newEnvOn(t, openBolt(t), now, sessionStart, opts...)
+}
+
+// newEnvOn is newEnv over the store s.
+func newEnvOn(t testing.TB, s testStore, now time.Time, sessionStart time.Time, opts ...envOption) *env {
+	t.Helper()
+	var err error
 	e := &env{t: t, store: s, clock: &fakeClock{t: now}}
 	e.cat = marketplace.NewCatalogueService(s, geo.Default(), e.clock.now)
 	cfg := marketplace.EnrolmentConfig{

@@ -19,6 +19,7 @@ import (
 	"github.com/parcours/parcours/skills"
 	"github.com/parcours/parcours/skills/starter"
 	"github.com/parcours/parcours/store/bolt"
+	"github.com/parcours/parcours/store/mongo"
 	"github.com/parcours/parcours/store/neo4j"
 )
 
@@ -36,7 +37,8 @@ type app struct {
 	secrets *secrets.Secrets
 	places  *geo.Gazetteer
 	store   marketplace.Store
-	bolt    *bolt.Store // set when the embedded backend is in use
+	bolt    *bolt.Store  // set when the embedded backend is in use
+	mongo   *mongo.Store // set when the MongoDB backend is in use
 	// sessions keeps web sessions, identity links and devices; every
 	// backend sets it.
 	sessions  authStore
@@ -66,6 +68,21 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 		}
 		a.store, a.bolt, a.ping, enrolStore, a.sessions = s, s, s.Ping, s, s
 		a.closers = append(a.closers, s.Close)
+	case "mongo":
+		m := cfg.Store.Mongo
+		s, err := mongo.Open(ctx, mongo.Config{URI: m.URI, Database: m.Database, ConnectTimeout: m.ConnectTimeout, OpTimeout: m.OpTimeout})
+		if err != nil {
+			return nil, err
+		}
+		a.store, a.mongo, a.ping, enrolStore, a.sessions = s, s, s.Ping, s, s
+		a.closers = append(a.closers, s.Close)
+		// Money operations a crashed replica left half applied.
+		if n, err := s.Recover(ctx, m.RecoverAfter); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("recovering interrupted operations: %w", err)
+		} else if n > 0 {
+			log.Info("interrupted money operations recovered", "operations", n)
+		}
 	default:
 		return nil, fmt.Errorf("store.driver %q is not supported", cfg.Store.Driver)
 	}

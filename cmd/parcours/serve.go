@@ -19,6 +19,7 @@ import (
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/config"
 	"github.com/parcours/parcours/jobs"
+	"github.com/parcours/parcours/store/bolt"
 	"github.com/parcours/parcours/web"
 )
 
@@ -40,6 +41,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer a.close()
 
 	start := time.Now()
+	var changes int64 // the change feed's position when the index was built
+	if a.mongo != nil {
+		if changes, err = a.mongo.LastChange(ctx); err != nil {
+			return err
+		}
+	}
 	if err := a.index.Build(ctx, a.store); err != nil {
 		return fmt.Errorf("building the search index: %w", err)
 	}
@@ -142,7 +149,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		WebhookTolerance: cfg.Money.Payments.WebhookTolerance,
 		Index:            a.index, Neutrality: a.monitor,
 		Ready:  a.ping,
-		Backup: a.bolt, Pages: pages, Demo: cfg.Demo.Enabled, Graph: a.graph, StepUp: stepUp,
+		Backup: backup(a.bolt), Pages: pages, Demo: cfg.Demo.Enabled, Graph: a.graph, StepUp: stepUp,
 		MaxBodyBytes: cfg.Server.MaxBodyBytes, RatePerSecond: cfg.RateLimit.PerSecond, RateBurst: cfg.RateLimit.Burst,
 		TrustedProxies: cfg.Server.TrustedProxies, Registry: reg, PublicURL: cfg.Server.PublicURL,
 	})
@@ -162,6 +169,37 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          nil,
+	}
+	if a.mongo != nil {
+		// Other replicas' writes reach this one's search index through
+		// the change feed; interrupted money operations are recovered.
+		bg, stopBG := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		defer func() { stopBG(); wg.Wait() }()
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			a.mongo.Follow(bg, changes, cfg.Store.Mongo.PollInterval, a.index,
+				func(ctx context.Context) error { return a.index.Build(ctx, a.store) }, log)
+		}()
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(cfg.Store.Mongo.RecoverAfter)
+			defer t.Stop()
+			for {
+				select {
+				case <-bg.Done():
+					return
+				case <-t.C:
+				}
+				if n, err := a.mongo.Recover(bg, cfg.Store.Mongo.RecoverAfter); err != nil && bg.Err() == nil {
+					log.Warn("recovering interrupted operations", "err", err)
+				} else if n > 0 {
+					log.Info("interrupted money operations recovered", "operations", n)
+				}
+			}
+		}()
+		sched.SetLocker(a.mongo.Locker(hostID()))
 	}
 	sched.Start()
 	var first sync.WaitGroup
@@ -206,4 +244,19 @@ func newIdentity(ctx context.Context, cfg config.Config) (*web.Identity, error) 
 		RedirectURL:  base + "/connexion/retour", PostLogoutURL: base + "/",
 		Scopes: o.Scopes, ACR: o.ACR,
 	}}, &http.Client{Timeout: 10 * time.Second})
+}
+
+// backup is the embedded store as the API's backup capability, nil (no
+// backup route) with another backend: MongoDB is backed up by its own tools.
+func backup(s *bolt.Store) api.Backuper {
+	if s == nil {
+		return nil
+	}
+	return s
+}
+
+// hostID names this process among the replicas holding job leases.
+func hostID() string {
+	h, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d/%d", h, os.Getpid(), time.Now().UnixNano())
 }
