@@ -2,6 +2,8 @@ package marketplace
 
 import (
 	"context"
+	"encoding/base64"
+	"strings"
 	"time"
 )
 
@@ -87,4 +89,41 @@ type Loader interface {
 type Store interface {
 	ProviderStore
 	OfferStore
+}
+
+// Size is the page's limit within bounds: DefaultPageSize when unset, at
+// most MaxPageSize.
+func (p Page) Size() int {
+	switch {
+	case p.Limit <= 0:
+		return DefaultPageSize
+	case p.Limit > MaxPageSize:
+		return MaxPageSize
+	}
+	return p.Limit
+}
+
+// EncodeCursor makes the opaque cursor that resumes a listing after the
+// record with key id; "" for none. Every backend pages by record key, so
+// they share the cursor format and a client cannot tell them apart.
+func EncodeCursor(id string) string {
+	if id == "" {
+		return ""
+	}
+	return base64.RawURLEncoding.EncodeToString([]byte(id))
+}
+
+// DecodeCursor reads a cursor made by EncodeCursor; "" gives "". A cursor
+// the service did not make is a ValidationError on the field "cursor".
+func DecodeCursor(c string) (string, error) {
+	if c == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	if err != nil || len(b) == 0 || strings.IndexByte(string(b), 0) >= 0 {
+		var v ValidationError
+		v.Add("cursor", "is not a cursor this service returned")
+		return "", &v
+	}
+	return string(b), nil
 }

@@ -6,9 +6,7 @@
 package bolt
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -225,37 +223,6 @@ func get(b *bbolt.Bucket, key string, v any) error {
 }
 
 func idxKey(value, id string) []byte { return []byte(value + "\x00" + id) }
-
-// encodeCursor and decodeCursor keep cursors opaque to clients.
-func encodeCursor(id string) string {
-	if id == "" {
-		return ""
-	}
-	return base64.RawURLEncoding.EncodeToString([]byte(id))
-}
-
-func decodeCursor(c string) (string, error) {
-	if c == "" {
-		return "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || len(b) == 0 || bytes.IndexByte(b, 0) >= 0 {
-		var v marketplace.ValidationError
-		v.Add("cursor", "is not a cursor this service returned")
-		return "", &v
-	}
-	return string(b), nil
-}
-
-func limit(p marketplace.Page) int {
-	switch {
-	case p.Limit <= 0:
-		return marketplace.DefaultPageSize
-	case p.Limit > marketplace.MaxPageSize:
-		return marketplace.MaxPageSize
-	}
-	return p.Limit
-}
 
 // jsonUnmarshal decodes a stored record; a failure means a corrupt file.
 func jsonUnmarshal(data []byte, v any) error {

@@ -67,11 +67,11 @@ func (s *Store) UpdateProvider(ctx context.Context, p marketplace.Provider, ifUp
 
 // Providers implements marketplace.ProviderStore.
 func (s *Store) Providers(ctx context.Context, page marketplace.Page) ([]marketplace.Provider, string, error) {
-	after, err := decodeCursor(page.After)
+	after, err := marketplace.DecodeCursor(page.After)
 	if err != nil {
 		return nil, "", err
 	}
-	n := limit(page)
+	n := page.Size()
 	var out []marketplace.Provider
 	next := ""
 	err = s.db.View(func(tx *bbolt.Tx) error {
@@ -85,7 +85,7 @@ func (s *Store) Providers(ctx context.Context, page marketplace.Page) ([]marketp
 		}
 		for ; k != nil; k, v = c.Next() {
 			if len(out) == n {
-				next = encodeCursor(out[n-1].ID)
+				next = marketplace.EncodeCursor(out[n-1].ID)
 				return nil
 			}
 			var p marketplace.Provider
@@ -272,17 +272,17 @@ func scanOffers(tx *bbolt.Tx, f marketplace.OfferFilter, after string, fn func(m
 
 // Offers implements marketplace.OfferStore.
 func (s *Store) Offers(ctx context.Context, f marketplace.OfferFilter, page marketplace.Page) ([]marketplace.Offer, string, error) {
-	after, err := decodeCursor(page.After)
+	after, err := marketplace.DecodeCursor(page.After)
 	if err != nil {
 		return nil, "", err
 	}
-	n := limit(page)
+	n := page.Size()
 	var out []marketplace.Offer
 	next := ""
 	err = s.db.View(func(tx *bbolt.Tx) error {
 		return scanOffers(tx, f, after, func(o marketplace.Offer) (bool, error) {
 			if len(out) == n {
-				next = encodeCursor(out[n-1].ID)
+				next = marketplace.EncodeCursor(out[n-1].ID)
 				return false, nil
 			}
 			out = append(out, o)

@@ -291,11 +291,11 @@ func (s *Store) Balances(ctx context.Context, accounts ...marketplace.LedgerAcco
 
 // Entries implements marketplace.EnrolmentStore.
 func (s *Store) Entries(ctx context.Context, acct marketplace.LedgerAccount, page marketplace.Page) ([]marketplace.Entry, string, error) {
-	after, err := decodeCursor(page.After)
+	after, err := marketplace.DecodeCursor(page.After)
 	if err != nil {
 		return nil, "", err
 	}
-	n := limit(page)
+	n := page.Size()
 	prefix := []byte(string(acct) + "\x00")
 	var out []marketplace.Entry
 	next := ""
@@ -321,7 +321,7 @@ func (s *Store) Entries(ctx context.Context, acct marketplace.LedgerAccount, pag
 		}
 		for ; k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Prev() {
 			if len(out) == n {
-				next = encodeCursor(strconv.FormatUint(out[n-1].Seq, 10))
+				next = marketplace.EncodeCursor(strconv.FormatUint(out[n-1].Seq, 10))
 				return nil
 			}
 			var e marketplace.Entry
@@ -404,11 +404,11 @@ func (s *Store) Dossier(ctx context.Context, id string) (marketplace.Dossier, er
 
 // Dossiers implements marketplace.EnrolmentStore.
 func (s *Store) Dossiers(ctx context.Context, f marketplace.DossierFilter, page marketplace.Page) ([]marketplace.Dossier, string, error) {
-	after, err := decodeCursor(page.After)
+	after, err := marketplace.DecodeCursor(page.After)
 	if err != nil {
 		return nil, "", err
 	}
-	n := limit(page)
+	n := page.Size()
 	idx, value := bDossByAccount, f.AccountID
 	if value == "" {
 		idx, value = bDossByProvider, f.ProviderID
@@ -438,7 +438,7 @@ func (s *Store) Dossiers(ctx context.Context, f marketplace.DossierFilter, page 
 				continue
 			}
 			if len(out) == n {
-				next = encodeCursor(out[n-1].ID)
+				next = marketplace.EncodeCursor(out[n-1].ID)
 				return nil
 			}
 			out = append(out, d)

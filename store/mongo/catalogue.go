@@ -58,11 +58,11 @@ func (s *Store) UpdateProvider(ctx context.Context, p marketplace.Provider, ifUp
 
 // Providers implements marketplace.ProviderStore.
 func (s *Store) Providers(ctx context.Context, page marketplace.Page) ([]marketplace.Provider, string, error) {
-	after, err := decodeCursor(page.After)
+	after, err := marketplace.DecodeCursor(page.After)
 	if err != nil {
 		return nil, "", err
 	}
-	n := limit(page)
+	n := page.Size()
 	out, err := findAll[marketplace.Provider](ctx, s, cProviders, bson.M{"_id": bson.M{"$gt": after}},
 		options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(int64(n+1)))
 	if err != nil {
@@ -73,7 +73,7 @@ func (s *Store) Providers(ctx context.Context, page marketplace.Page) ([]marketp
 
 func pageOf[T any](out []T, n int, id func(T) string) ([]T, string, error) {
 	if len(out) > n {
-		return out[:n], encodeCursor(id(out[n-1])), nil
+		return out[:n], marketplace.EncodeCursor(id(out[n-1])), nil
 	}
 	return out, "", nil
 }
@@ -153,11 +153,11 @@ func offerFilter(f marketplace.OfferFilter) bson.M {
 
 // Offers implements marketplace.OfferStore.
 func (s *Store) Offers(ctx context.Context, f marketplace.OfferFilter, page marketplace.Page) ([]marketplace.Offer, string, error) {
-	after, err := decodeCursor(page.After)
+	after, err := marketplace.DecodeCursor(page.After)
 	if err != nil {
 		return nil, "", err
 	}
-	n := limit(page)
+	n := page.Size()
 	filter := offerFilter(f)
 	filter["_id"] = bson.M{"$gt": after}
 	out, err := findAll[marketplace.Offer](ctx, s, cOffers, filter,

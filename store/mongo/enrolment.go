@@ -538,11 +538,11 @@ func (s *Store) Balances(ctx context.Context, accounts ...marketplace.LedgerAcco
 
 // Entries implements marketplace.EnrolmentStore.
 func (s *Store) Entries(ctx context.Context, acct marketplace.LedgerAccount, page marketplace.Page) ([]marketplace.Entry, string, error) {
-	after, err := decodeCursor(page.After)
+	after, err := marketplace.DecodeCursor(page.After)
 	if err != nil {
 		return nil, "", err
 	}
-	n := limit(page)
+	n := page.Size()
 	filter := bson.M{"a": string(acct)}
 	if after != "" {
 		seq, err := strconv.ParseInt(after, 10, 64)
@@ -607,11 +607,11 @@ func (s *Store) Dossier(ctx context.Context, id string) (marketplace.Dossier, er
 
 // Dossiers implements marketplace.EnrolmentStore.
 func (s *Store) Dossiers(ctx context.Context, f marketplace.DossierFilter, page marketplace.Page) ([]marketplace.Dossier, string, error) {
-	after, err := decodeCursor(page.After)
+	after, err := marketplace.DecodeCursor(page.After)
 	if err != nil {
 		return nil, "", err
 	}
-	n := limit(page)
+	n := page.Size()
 	filter := bson.M{"_id": bson.M{"$gt": after}}
 	if f.AccountID != "" {
 		filter["acc"] = f.AccountID

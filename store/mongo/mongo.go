@@ -18,7 +18,6 @@ package mongo
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -287,38 +286,6 @@ func findAll[T any](ctx context.Context, s *Store, coll string, filter any, opts
 		out = append(out, v)
 	}
 	return out, translate(cur.Err())
-}
-
-// encodeCursor and decodeCursor keep cursors opaque to clients, as the
-// embedded backend does.
-func encodeCursor(id string) string {
-	if id == "" {
-		return ""
-	}
-	return base64.RawURLEncoding.EncodeToString([]byte(id))
-}
-
-func decodeCursor(c string) (string, error) {
-	if c == "" {
-		return "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || len(b) == 0 || strings.IndexByte(string(b), 0) >= 0 {
-		var v marketplace.ValidationError
-		v.Add("cursor", "is not a cursor this service returned")
-		return "", &v
-	}
-	return string(b), nil
-}
-
-func limit(p marketplace.Page) int {
-	switch {
-	case p.Limit <= 0:
-		return marketplace.DefaultPageSize
-	case p.Limit > marketplace.MaxPageSize:
-		return marketplace.MaxPageSize
-	}
-	return p.Limit
 }
 
 // chunk is the most statements sent in one bulk write: FerretDB 1.24
