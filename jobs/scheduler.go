@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -132,7 +133,11 @@ func (s *Scheduler) runLeased(name string, ttl time.Duration, lease Lease) {
 	cancel()
 	<-renewed
 	if err == nil {
-		if err := lease.Done(s.ctx); err != nil {
+		// A run that finished is recorded even while Stop cancels the
+		// jobs' context, or another replica would run the tick again.
+		dctx, dcancel := context.WithTimeout(context.WithoutCancel(s.ctx), 10*time.Second)
+		defer dcancel()
+		if err := lease.Done(dctx); err != nil {
 			s.log.Error("job lease", "job", name, "err", err)
 		}
 	}
@@ -161,10 +166,23 @@ func (s *Scheduler) Add(j Job) error {
 	if _, dup := s.jobs[j.Name]; dup {
 		return fmt.Errorf("job %q is already scheduled", j.Name)
 	}
-	_, err := s.cron.AddJob(j.Schedule, cron.NewChain(cron.SkipIfStillRunning(cron.DiscardLogger)).Then(cron.FuncJob(func() { s.runTick(j.Name, time.Now()) })))
+	// A tick is named by its scheduled time, not by when this process
+	// woke up for it: replicas agree on it however late each one fires.
+	var id atomic.Int64
+	id.Store(-1)
+	entry, err := s.cron.AddJob(j.Schedule, cron.NewChain(cron.SkipIfStillRunning(cron.DiscardLogger)).Then(cron.FuncJob(func() {
+		tick := time.Now()
+		if e := id.Load(); e >= 0 {
+			if prev := s.cron.Entry(cron.EntryID(e)).Prev; !prev.IsZero() {
+				tick = prev
+			}
+		}
+		s.runTick(j.Name, tick)
+	})))
 	if err != nil {
 		return fmt.Errorf("job %q: schedule %q: %w", j.Name, j.Schedule, err)
 	}
+	id.Store(int64(entry))
 	s.jobs[j.Name] = j
 	return nil
 }
