@@ -440,7 +440,14 @@ func TestWrongRoleIsForbidden(t *testing.T) {
 // TestProviderCannotTouchAnotherProvider checks object-level
 // authorization: villeurbanne may not change lyon or lyon's offers.
 func TestProviderCannotTouchAnotherProvider(t *testing.T) {
-	e := newEnv(t)
+	testProviderCannotTouchAnotherProvider(t, newEnv(t))
+}
+
+func TestProviderCannotTouchAnotherProviderMongo(t *testing.T) {
+	testProviderCannotTouchAnotherProvider(t, newMongoEnv(t))
+}
+
+func testProviderCannotTouchAnotherProvider(t *testing.T, e *testEnv) {
 	other := e.as(t, e.villeurbanne)
 	o := "/api/v1/offers/" + e.offer.ID
 	before := e.snapshot(t)
@@ -470,8 +477,11 @@ func TestProviderCannotTouchAnotherProvider(t *testing.T) {
 	}
 }
 
-func TestWhoCreatesOffersForWhom(t *testing.T) {
-	e := newEnv(t)
+func TestWhoCreatesOffersForWhom(t *testing.T) { testWhoCreatesOffersForWhom(t, newEnv(t)) }
+
+func TestWhoCreatesOffersForWhomMongo(t *testing.T) { testWhoCreatesOffersForWhom(t, newMongoEnv(t)) }
+
+func testWhoCreatesOffersForWhom(t *testing.T, e *testEnv) {
 	for _, c := range []struct {
 		name, token, body, wantProvider string
 	}{
@@ -691,8 +701,11 @@ func TestMe(t *testing.T) {
 
 // TestIfMatch checks optimistic concurrency: a replacement based on a
 // stale version is refused with 409 and changes nothing.
-func TestIfMatch(t *testing.T) {
-	e := newEnv(t)
+func TestIfMatch(t *testing.T) { testIfMatch(t, newEnv(t)) }
+
+func TestIfMatchMongo(t *testing.T) { testIfMatch(t, newMongoEnv(t)) }
+
+func testIfMatch(t *testing.T, e *testEnv) {
 	lyon := e.as(t, e.lyon)
 	for _, c := range []struct {
 		name, path, body, titleKey string

@@ -28,19 +28,32 @@ import (
 	"github.com/parcours/parcours/skills"
 	"github.com/parcours/parcours/skills/starter"
 	"github.com/parcours/parcours/store/bolt"
+	"github.com/parcours/parcours/store/mongo"
+	"github.com/parcours/parcours/store/mongo/mongotest"
 )
+
+func TestMain(m *testing.M) { mongotest.Main(m) }
+
+// testStore is what both backends offer the server.
+type testStore interface {
+	marketplace.Store
+	marketplace.EnrolmentStore
+	skills.Store
+}
 
 // testMaxBody is the body limit of test servers, small so that oversized
 // bodies stay cheap to build.
 const testMaxBody = 16 << 10
 
-// testEnv is a Server over a fresh bbolt store, with fixtures: lyon and
+// testEnv is a Server over a fresh bbolt store (or, from newMongoEnv, a
+// fresh database of the test MongoDB server), with fixtures: lyon and
 // villeurbanne are providers with Qualiopi in force, nocert one without;
 // offer is lyon's published offer with session, draft lyon's draft, and
 // otherOffer villeurbanne's published offer.
 type testEnv struct {
 	srv    *api.Server
-	store  *bolt.Store
+	store  testStore
+	bolt   *bolt.Store // nil on MongoDB
 	cat    *marketplace.CatalogueService
 	tokens *auth.Tokens
 	key    ed25519.PrivateKey
@@ -69,12 +82,35 @@ func newEnv(tb testing.TB, opts ...func(*api.Deps)) *testEnv {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { store.Close() })
+	return newEnvOn(tb, store, store, opts...)
+}
+
+// newMongoEnv is newEnv over a fresh database of the MongoDB test server
+// that TestMain started. There is no backup route: Deps.Backup is nil.
+// Operations may wait long: the embedded FerretDB is slow under -race,
+// and the concurrency tests queue hundreds of operations on it.
+func newMongoEnv(tb testing.TB, opts ...func(*api.Deps)) *testEnv {
+	tb.Helper()
+	srv := mongotest.Shared(tb)
+	store, err := mongo.New(context.Background(), srv.Client(), mongo.Config{Database: srv.NewDatabase(), OpTimeout: 2 * time.Minute})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { store.Database().Drop(context.Background()) })
+	return newEnvOn(tb, store, nil, opts...)
+}
+
+// newEnvOn builds a test environment over store; b is the same store when
+// it is a bbolt one, and nil otherwise.
+func newEnvOn(tb testing.TB, store testStore, b *bolt.Store, opts ...func(*api.Deps)) *testEnv {
+	tb.Helper()
 	_, key, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	e := &testEnv{
 		store:  store,
+		bolt:   b,
 		cat:    marketplace.NewCatalogueService(store, geo.Default(), nil),
 		tokens: auth.NewTokens(key, "parcours", 24*time.Hour, nil),
 		key:    key,
@@ -106,7 +142,6 @@ func newEnv(tb testing.TB, opts ...func(*api.Deps)) *testEnv {
 		Catalogue:      e.cat,
 		Places:         geo.Default(),
 		Tokens:         e.tokens,
-		Backup:         store,
 		Index:          e.index,
 		Neutrality:     e.neutrality,
 
@@ -114,6 +149,9 @@ func newEnv(tb testing.TB, opts ...func(*api.Deps)) *testEnv {
 		MaxBodyBytes:  testMaxBody,
 		RatePerSecond: 1e6,
 		RateBurst:     1e6,
+	}
+	if b != nil {
+		d.Backup = b
 	}
 	for _, o := range opts {
 		o(&d)
@@ -249,7 +287,7 @@ func (e *testEnv) do(r req) *httptest.ResponseRecorder {
 // storeState is everything the store holds, to show that a refused
 // request wrote nothing. File is a digest of the store file as a backup
 // sees it: it changes with any write transaction, even one that leaves the
-// records as they were.
+// records as they were. On MongoDB, which has no such file, it stays zero.
 type storeState struct {
 	Providers []marketplace.Provider
 	Offers    []marketplace.Offer
@@ -288,8 +326,11 @@ func (e *testEnv) snapshot(tb testing.TB) storeState {
 		}
 		st.Sessions[o.ID] = ss
 	}
+	if e.bolt == nil {
+		return st
+	}
 	var buf bytes.Buffer
-	if _, err := e.store.Backup(&buf); err != nil {
+	if _, err := e.bolt.Backup(&buf); err != nil {
 		tb.Fatal(err)
 	}
 	st.File = sha256.Sum256(buf.Bytes())

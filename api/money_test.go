@@ -92,8 +92,11 @@ func (e *testEnv) requestAndPropose(tb testing.TB, f moneyFixture) string {
 	return d.ID
 }
 
-func TestLifecycleThroughTheAPI(t *testing.T) {
-	e := newEnv(t)
+func TestLifecycleThroughTheAPI(t *testing.T) { testLifecycleThroughTheAPI(t, newEnv(t)) }
+
+func TestLifecycleThroughTheAPIMongo(t *testing.T) { testLifecycleThroughTheAPI(t, newMongoEnv(t)) }
+
+func testLifecycleThroughTheAPI(t *testing.T, e *testEnv) {
 	f := e.money(t, 10000_00, false)
 	id := e.requestAndPropose(t, f)
 	path := "/api/v1/dossiers/" + id
@@ -135,7 +138,10 @@ func TestLifecycleThroughTheAPI(t *testing.T) {
 // training: exactly one is accepted, the others are refused with 409, and
 // the balance is spent once.
 func TestConcurrentAcceptancesThroughHTTP(t *testing.T) {
-	e := newEnv(t)
+	testConcurrentAcceptancesThroughHTTP(t, newEnv(t))
+}
+
+func testConcurrentAcceptancesThroughHTTP(t *testing.T, e *testEnv) {
 	f := e.money(t, e.offer.PriceCents, true) // a job seeker pays no co-payment
 	ctx := context.Background()
 	var ids []string
@@ -195,12 +201,21 @@ func TestConcurrentAcceptancesThroughHTTP(t *testing.T) {
 // The same dossier accepted by 200 concurrent requests with distinct keys
 // is held once; the others see the state it reached.
 func TestConcurrentAcceptancesOfOneDossier(t *testing.T) {
-	e := newEnv(t)
+	testConcurrentAcceptancesOfOneDossier(t, newEnv(t), 200)
+}
+
+// On MongoDB, fewer requests: the embedded FerretDB is slow under -race,
+// and 200 concurrent acceptances of distinct dossiers are covered above.
+func TestConcurrentAcceptancesOfOneDossierMongo(t *testing.T) {
+	testConcurrentAcceptancesOfOneDossier(t, newMongoEnv(t), 20)
+}
+
+func testConcurrentAcceptancesOfOneDossier(t *testing.T, e *testEnv, n int) {
 	f := e.money(t, 100000_00, true)
 	id := e.requestAndPropose(t, f)
 	var wg sync.WaitGroup
 	var ok, conflict atomic.Int64
-	for i := 0; i < 200; i++ {
+	for i := 0; i < n; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -220,13 +235,16 @@ func TestConcurrentAcceptancesOfOneDossier(t *testing.T) {
 	}
 	wg.Wait()
 	acct := decodeAs[api.AccountOutput](t, e.do(req{method: "GET", path: "/api/v1/accounts/" + f.learner, token: f.learnerTok}))
-	if ok.Load() != 1 || conflict.Load() != 199 || acct.BalanceCents != 100000_00-e.offer.PriceCents {
+	if ok.Load() != 1 || conflict.Load() != int64(n-1) || acct.BalanceCents != 100000_00-e.offer.PriceCents {
 		t.Errorf("%d accepted, %d conflicts, balance %d", ok.Load(), conflict.Load(), acct.BalanceCents)
 	}
 }
 
-func TestIdempotencyKey(t *testing.T) {
-	e := newEnv(t)
+func TestIdempotencyKey(t *testing.T) { testIdempotencyKey(t, newEnv(t)) }
+
+func TestIdempotencyKeyMongo(t *testing.T) { testIdempotencyKey(t, newMongoEnv(t)) }
+
+func testIdempotencyKey(t *testing.T, e *testEnv) {
 	f := e.money(t, 100000_00, true)
 	body := fmt.Sprintf(`{"offer_id":%q,"session_id":%q}`, e.offer.ID, f.session.ID)
 	rec := e.do(req{method: "POST", path: "/api/v1/dossiers", token: f.learnerTok, body: body})
@@ -378,7 +396,7 @@ func newEnvWith(t *testing.T, e *testEnv, svc *marketplace.EnrolmentService) *te
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := &testEnv{srv: srv, store: e.store, cat: e.cat, tokens: e.tokens, key: e.key, enrol: svc, webhookKey: e.webhookKey,
+	n := &testEnv{srv: srv, store: e.store, bolt: e.bolt, cat: e.cat, tokens: e.tokens, key: e.key, enrol: svc, webhookKey: e.webhookKey,
 		lyon: e.lyon, villeurbanne: e.villeurbanne, nocert: e.nocert, offer: e.offer, draft: e.draft, otherOffer: e.otherOffer, session: e.session}
 	return n
 }
@@ -405,8 +423,8 @@ func TestNIRNeverStoredOrLogged(t *testing.T) {
 	if rec.Code != 400 || strings.Contains(rec.Body.String(), "255081416802539") {
 		t.Errorf("bad NIR: %d %s", rec.Code, rec.Body)
 	}
-	path := e.store.Path()
-	e.store.Close()
+	path := e.bolt.Path()
+	e.bolt.Close()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
