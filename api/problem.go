@@ -72,6 +72,7 @@ var errorTable = []struct {
 	{marketplace.ErrNotPublishable, http.StatusUnprocessableEntity, "not-publishable", "The offer cannot be published"},
 	{errRateLimited, http.StatusTooManyRequests, "rate-limited", "Too many requests"},
 	{errUnavailable, http.StatusServiceUnavailable, "unavailable", "Service unavailable"},
+	{marketplace.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "Service unavailable"},
 }
 
 // problemFor builds the problem for err; unknown errors are 500s whose

@@ -15,6 +15,9 @@ var (
 	// ErrInvalid marks input that breaks a domain rule; the concrete error is
 	// a *ValidationError naming the fields at fault.
 	ErrInvalid = errors.New("invalid input")
+	// ErrUnavailable is returned when a store cannot answer (network,
+	// timeout, server failure): the service, not the request, is at fault.
+	ErrUnavailable = errors.New("the store is unavailable")
 	// ErrNotPublishable is returned when an offer cannot be published, such as
 	// when its provider has no valid Qualiopi certification.
 	ErrNotPublishable = errors.New("offer cannot be published")

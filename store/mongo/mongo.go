@@ -212,7 +212,7 @@ func (s *Store) ctx(ctx context.Context) (context.Context, context.CancelFunc) {
 // ErrUnavailable wraps a failure of the database itself (network, timeout,
 // server error): the domain sentinels say what the caller did wrong, this
 // says the service could not answer.
-var ErrUnavailable = errors.New("the database is unavailable")
+var ErrUnavailable = fmt.Errorf("the database is unavailable: %w", marketplace.ErrUnavailable)
 
 // translate turns driver errors into domain sentinels, so that no driver
 // type reaches a handler.
