@@ -29,6 +29,8 @@ type Scheduler struct {
 	jobs   map[string]Job
 	runs   *prometheus.CounterVec
 	locker Locker
+	// waiting counts the goroutines watching a tick another replica holds.
+	waiting sync.WaitGroup
 }
 
 // Locker makes each tick of a job run once across the replicas of the
@@ -106,6 +108,40 @@ func (s *Scheduler) runTick(name string, tick time.Time) {
 	}
 }
 
+// scheduledTick is a tick fired by the schedule. When another replica
+// holds the tick, watching it for a takeover goes on in the background, so
+// that this replica's next ticks are not skipped meanwhile (if the holder
+// was killed, every survivor would otherwise sit out its lease).
+func (s *Scheduler) scheduledTick(name string, tick time.Time) {
+	s.mu.Lock()
+	l := s.locker
+	s.mu.Unlock()
+	if l == nil {
+		s.RunNow(name)
+		return
+	}
+	lease, wait, err := l.Lock(s.ctx, name, tick)
+	switch {
+	case err != nil:
+		if s.ctx.Err() == nil {
+			s.log.Error("job lease", "job", name, "err", err)
+		}
+	case lease != nil:
+		s.runLeased(name, l.TTL(), lease)
+	case wait:
+		s.waiting.Add(1)
+		go func() {
+			defer s.waiting.Done()
+			select {
+			case <-s.ctx.Done():
+				return
+			case <-time.After(l.TTL() / 3):
+			}
+			s.runTick(name, tick)
+		}()
+	}
+}
+
 func (s *Scheduler) runLeased(name string, ttl time.Duration, lease Lease) {
 	ctx, cancel := context.WithCancel(context.WithValue(s.ctx, tokenKey{}, lease.Token()))
 	defer cancel()
@@ -177,7 +213,7 @@ func (s *Scheduler) Add(j Job) error {
 				tick = prev
 			}
 		}
-		s.runTick(j.Name, tick)
+		s.scheduledTick(j.Name, tick)
 	})))
 	if err != nil {
 		return fmt.Errorf("job %q: schedule %q: %w", j.Name, j.Schedule, err)
@@ -224,6 +260,7 @@ func (s *Scheduler) Start() { s.cron.Start() }
 func (s *Scheduler) Stop() {
 	s.cancel()
 	<-s.cron.Stop().Done()
+	s.waiting.Wait()
 }
 
 // RunTick runs job name's tick as the schedule would, through the
