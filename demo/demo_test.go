@@ -593,8 +593,8 @@ func TestLuhnDigit(t *testing.T) {
 		{"7328293200007", "4"},
 	}
 	for _, tt := range tests {
-		if got := string(luhnDigit([]byte(tt.prefix))); got != tt.want {
-			t.Errorf("luhnDigit(%q) = %s, want %s", tt.prefix, got, tt.want)
+		if got := string(marketplace.LuhnDigit(tt.prefix)); got != tt.want {
+			t.Errorf("LuhnDigit(%q) = %s, want %s", tt.prefix, got, tt.want)
 		}
 		if !marketplace.ValidSIRET(tt.prefix+tt.want) && len(tt.prefix) == 13 {
 			t.Errorf("%s%s is not a valid SIRET", tt.prefix, tt.want)

@@ -1,6 +1,10 @@
 package demo
 
-import "encoding/hex"
+import (
+	"encoding/hex"
+
+	"github.com/parcours/parcours/marketplace"
+)
 
 // uuid returns a version-7 UUID whose timestamp is ms (Unix milliseconds)
 // and whose other bits come from the generator, in the canonical lower-case
@@ -32,25 +36,6 @@ func (g *generator) uuid(ms int64) string {
 	return string(s[:])
 }
 
-// luhnDigit returns the digit that, appended to the ASCII digits of
-// prefix, makes a number whose Luhn checksum holds.
-func luhnDigit(prefix []byte) byte {
-	sum := 0
-	double := true // the digit left of the check digit is doubled
-	for i := len(prefix) - 1; i >= 0; i-- {
-		d := int(prefix[i] - '0')
-		if double {
-			d *= 2
-			if d > 9 {
-				d -= 9
-			}
-		}
-		sum += d
-		double = !double
-	}
-	return byte('0' + (10-sum%10)%10)
-}
-
 // siret returns a new SIRET: a SIREN (8 digits and a Luhn key) that no
 // other provider of the set has, followed by a NIC (establishment number,
 // 4 digits and a key making the whole SIRET pass Luhn). SIRENs start with
@@ -62,7 +47,7 @@ func (g *generator) siret() string {
 		for i := 1; i < 8; i++ {
 			b[i] = '0' + byte(g.r.IntN(10))
 		}
-		b[8] = luhnDigit(b[:8])
+		b[8] = marketplace.LuhnDigit(string(b[:8]))
 		siren := string(b[:9])
 		// La Poste's SIREN follows another rule; keep clear of it.
 		if siren == "356000000" || g.sirens[siren] {
@@ -74,7 +59,7 @@ func (g *generator) siret() string {
 	// Head offices are most often the first establishment: NIC 0001x.
 	b[9], b[10], b[11] = '0', '0', '0'
 	b[12] = '1' + byte(g.r.IntN(3))
-	b[13] = luhnDigit(b[:13])
+	b[13] = marketplace.LuhnDigit(string(b[:13]))
 	return string(b[:])
 }
 

@@ -38,12 +38,19 @@ func ValidSIREN(s string) bool {
 	return luhn(s)
 }
 
-// luhn computes the Luhn checksum of an all-digit string.
+// luhn reports whether an all-digit string ends with its Luhn check digit.
 func luhn(s string) bool {
+	return len(s) > 1 && LuhnDigit(s[:len(s)-1]) == s[len(s)-1]
+}
+
+// LuhnDigit returns the check digit that, appended to the ASCII digits
+// of prefix, makes a number whose Luhn checksum holds (as the last digits
+// of SIREN and SIRET numbers do).
+func LuhnDigit(prefix string) byte {
 	sum := 0
-	double := false
-	for i := len(s) - 1; i >= 0; i-- {
-		d := int(s[i] - '0')
+	double := true // the digit left of the check digit is doubled
+	for i := len(prefix) - 1; i >= 0; i-- {
+		d := int(prefix[i] - '0')
 		if double {
 			d *= 2
 			if d > 9 {
@@ -53,7 +60,7 @@ func luhn(s string) bool {
 		sum += d
 		double = !double
 	}
-	return sum%10 == 0
+	return byte('0' + (10-sum%10)%10)
 }
 
 // ValidNDA reports whether s is a well-formed numéro de déclaration
