@@ -35,7 +35,7 @@ Commands:
   backup    write a consistent copy of the embedded store: backup FILE
   restore   replace the embedded store with a backup: restore FILE (service stopped)
   version   print the version
-
+%s
 Common flags:
   --config FILE   configuration file (default: config.yaml when present; env PARCOURS_CONFIG)
   --addr H:P      listen address (server.addr; env PARCOURS_SERVER_ADDR)
@@ -69,10 +69,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintln(stdout, "parcours", versionString())
 		return nil
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprintf(stdout, usage, registeredUsage())
 		return nil
 	}
-	fmt.Fprint(stderr, usage)
+	if c, ok := commands[cmd]; ok {
+		return c.Run(ctx, args, stdout, stderr)
+	}
+	fmt.Fprintf(stderr, usage, registeredUsage())
 	return fmt.Errorf("unknown command %q", cmd)
 }
 

@@ -128,6 +128,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}}); err != nil {
 		return err
 	}
+	areaJobs, err := a.areaJobs(log)
+	if err != nil {
+		return err
+	}
+	for _, j := range areaJobs {
+		if err := sched.Add(j); err != nil {
+			return err
+		}
+	}
 	stepUp := auth.StepUp{ACR: cfg.Auth.StepUp.ACR, MaxAge: cfg.Auth.StepUp.MaxAge}
 	identity, err := newIdentity(ctx, cfg)
 	if err != nil {
