@@ -15,10 +15,10 @@ type Contract string
 
 // The contract types an offer may have and a candidate may look for.
 const (
-	CDI            Contract = "cdi"            // open-ended contract
-	CDD            Contract = "cdd"            // fixed-term contract
-	Interim        Contract = "interim"        // temporary agency work
-	Apprenticeship Contract = "apprentissage"  // apprenticeship
+	CDI            Contract = "cdi"           // open-ended contract
+	CDD            Contract = "cdd"           // fixed-term contract
+	Interim        Contract = "interim"       // temporary agency work
+	Apprenticeship Contract = "apprentissage" // apprenticeship
 	Professional   Contract = "professionnalisation"
 	Seasonal       Contract = "saisonnier"
 )

@@ -155,7 +155,7 @@ const (
 // Match is a mutual like: both sides see each other's contact details and
 // may write in the thread while it is open.
 type Match struct {
-	ID            string // the pair's key, hashed (MatchID)
+	ID string // the pair's key, hashed (MatchID)
 	Pair
 	EmployerSIRET string
 	Status        MatchStatus
