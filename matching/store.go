@@ -52,9 +52,9 @@ type Store interface {
 	ScanCandidates(ctx context.Context, fn func(Candidate) error) error
 
 	// ReplaceProposals deletes the proposals of shard whose pair is in
-	// remove or whose Day differs from day, then writes add (upserting by
-	// pair). It is the feed job's one write per run.
-	ReplaceProposals(ctx context.Context, shard int, day string, remove []Pair, add []Proposal) error
+	// remove or whose Day is before since (both YYYY-MM-DD), then writes
+	// add (upserting by pair). It is the feed job's one write per run.
+	ReplaceProposals(ctx context.Context, shard int, since string, remove []Pair, add []Proposal) error
 	// ShardProposals lists the proposals of one shard.
 	ShardProposals(ctx context.Context, shard int) ([]Proposal, error)
 	// ProposalsForCandidate lists a candidate's proposals, best first.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/parcours/parcours/marketplace"
+	"github.com/parcours/parcours/matching"
 	"github.com/parcours/parcours/skills"
 	"github.com/parcours/parcours/store/bolt"
 	"github.com/parcours/parcours/store/storetest"
@@ -62,4 +63,8 @@ func TestEnrolmentConformance(t *testing.T) {
 
 func TestAuthConformance(t *testing.T) {
 	storetest.RunAuth(t, func(t *testing.T) storetest.AuthStore { return open(t) })
+}
+
+func TestMatchingConformance(t *testing.T) {
+	storetest.RunMatching(t, func(t *testing.T) matching.Store { return open(t) })
 }
