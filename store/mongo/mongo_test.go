@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/parcours/parcours/marketplace"
+	"github.com/parcours/parcours/matching"
 	"github.com/parcours/parcours/skills"
 	"github.com/parcours/parcours/store/mongo"
 	"github.com/parcours/parcours/store/mongo/mongotest"
@@ -39,4 +40,14 @@ func TestGraphConformance(t *testing.T) {
 
 func TestAuthConformance(t *testing.T) {
 	storetest.RunAuth(t, func(t *testing.T) storetest.AuthStore { return open(t) })
+}
+
+func TestMatchingConformance(t *testing.T) {
+	storetest.RunMatching(t, func(t *testing.T) matching.Store {
+		s := open(t)
+		if err := s.EnsureMatchingIndexes(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	})
 }
