@@ -343,4 +343,3 @@ func (s *Store) PutFeedState(ctx context.Context, st matching.FeedState) error {
 	_, err := s.db.Collection(cJobFeedState).ReplaceOne(ctx, bson.M{"_id": id}, bson.M{"_id": id, "j": encode(st)}, options.Replace().SetUpsert(true))
 	return translate(err)
 }
-
