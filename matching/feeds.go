@@ -183,8 +183,8 @@ func (s *Service) RunFeeds(ctx context.Context, shard int) (FeedStats, error) {
 	}
 	m := &Market{Workers: workers, Jobs: jobs, Skip: func(w, j int) bool { return skip[[2]int{w, j}] }}
 	if !st.Full {
-		m.OnlyWorker = func(w int) bool { return cands[w].UpdatedAt.After(state.At) }
-		m.OnlyJob = func(j int) bool { return offers[j].UpdatedAt.After(state.At) }
+		m.OnlyWorker = func(w int) bool { return !cands[w].UpdatedAt.Before(state.At) }
+		m.OnlyJob = func(j int) bool { return !offers[j].UpdatedAt.Before(state.At) }
 	}
 	edges := m.Edges()
 	st.Scored = len(edges)

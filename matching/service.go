@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -55,6 +56,7 @@ type Service struct {
 
 	mu       sync.Mutex
 	limiters map[string]*rate.Limiter
+	seq      atomic.Uint32
 }
 
 // New returns a service; zero fields of cfg take their defaults.
@@ -114,7 +116,9 @@ func MatchID(p Pair) string {
 }
 
 func (s *Service) audit(ctx context.Context, e AuditEvent) {
-	e.ID, e.At = newID("a-"), s.now().UTC()
+	e.At = s.now().UTC()
+	// IDs sort in the order events happened, within one instant too.
+	e.ID = fmt.Sprintf("a-%016x-%08x-%s", e.At.UnixNano(), s.seq.Add(1), newID("")[:6])
 	if err := s.store.AppendAudit(ctx, e); err != nil {
 		// The action is done; a lost audit line is logged loudly.
 		s.log.ErrorContext(ctx, "matching audit not written", "action", e.Action, "err", err)
