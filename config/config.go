@@ -33,6 +33,7 @@ type Config struct {
 	Search    Search    `yaml:"search"`
 	Log       Log       `yaml:"log"`
 	Money     Money     `yaml:"money"`
+	Matching  Matching  `yaml:"matching"`
 }
 
 // Money configures training accounts, dossiers and payments.
@@ -210,6 +211,35 @@ type Neutrality struct {
 	TopK     int    `yaml:"top_k"`    // positions counted for exposure
 }
 
+// Matching configures the two-sided job matching.
+type Matching struct {
+	// Schedule is the cron expression of the feed job (one job per shard).
+	Schedule string `yaml:"schedule"`
+	// Shards splits the feed job; each shard runs under its own lease.
+	Shards int `yaml:"shards"`
+	// PerOffer and PerCandidate cap the proposals made per day.
+	PerOffer     int `yaml:"per_offer"`
+	PerCandidate int `yaml:"per_candidate"`
+	// KeepDays is how long an undecided proposal stays in the feeds.
+	KeepDays int `yaml:"keep_days"`
+	// SwipesPerHour and MessagesPerHour bound each user.
+	SwipesPerHour   int        `yaml:"swipes_per_hour"`
+	MessagesPerHour int        `yaml:"messages_per_hour"`
+	SkillModel      SkillModel `yaml:"skill_model"`
+}
+
+// SkillModel is the optional OpenAI-compatible server that reads the
+// skills of job offers; an empty BaseURL means the lexicon alone.
+type SkillModel struct {
+	BaseURL string        `yaml:"base_url"`
+	Model   string        `yaml:"model"`
+	Timeout time.Duration `yaml:"timeout"`
+}
+
+// SkillModelKeyEnv is the environment variable holding the skill model
+// server's API key (none for a local server).
+const SkillModelKeyEnv = "PARCOURS_SKILL_MODEL_API_KEY"
+
 // Log configures the structured logger.
 type Log struct {
 	Level  string `yaml:"level"`
@@ -251,6 +281,8 @@ func Default() Config {
 			DeadlineSchedule:      "*/10 * * * *",
 			Payments:              Payments{Provider: "auto", Name: "card", WebhookTolerance: 5 * time.Minute},
 		},
+		Matching: Matching{Schedule: "*/15 * * * *", Shards: 4, PerOffer: 20, PerCandidate: 10, KeepDays: 7,
+			SwipesPerHour: 300, MessagesPerHour: 60, SkillModel: SkillModel{Model: "gpt-4o-mini", Timeout: 5 * time.Second}},
 	}
 }
 
@@ -513,6 +545,38 @@ func (c Config) Validate() error {
 	}
 	if n := c.Search.Neutrality.TopK; n < 1 || n > 100 {
 		bad("search.neutrality.top_k", "must be from 1 to 100")
+	}
+	if m := c.Matching; true {
+		if strings.TrimSpace(m.Schedule) == "" {
+			bad("matching.schedule", "must be a cron expression such as \"*/15 * * * *\"")
+		}
+		if m.Shards < 1 || m.Shards > 256 {
+			bad("matching.shards", "must be from 1 to 256")
+		}
+		if m.PerOffer < 1 || m.PerOffer > 1000 {
+			bad("matching.per_offer", "must be from 1 to 1000")
+		}
+		if m.PerCandidate < 1 || m.PerCandidate > 200 {
+			bad("matching.per_candidate", "must be from 1 to 200")
+		}
+		if m.KeepDays < 1 || m.KeepDays > 60 {
+			bad("matching.keep_days", "must be from 1 to 60")
+		}
+		if m.SwipesPerHour < 1 {
+			bad("matching.swipes_per_hour", "must be positive")
+		}
+		if m.MessagesPerHour < 1 {
+			bad("matching.messages_per_hour", "must be positive")
+		}
+		if u := m.SkillModel.BaseURL; u != "" && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "https://") {
+			bad("matching.skill_model.base_url", "must start with http:// or https://")
+		}
+		if m.SkillModel.BaseURL != "" && m.SkillModel.Model == "" {
+			bad("matching.skill_model.model", "is required with matching.skill_model.base_url")
+		}
+		if m.SkillModel.Timeout <= 0 || m.SkillModel.Timeout > time.Minute {
+			bad("matching.skill_model.timeout", "must be a positive duration up to 1m")
+		}
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -14,6 +14,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 
 	"github.com/parcours/parcours/controls"
@@ -92,6 +93,11 @@ func New(cfg Config) (*Service, error) {
 		cfg.Log.Warn("job matching runs without discrimination screening: job posts are published unscreened")
 	}
 	return &Service{cfg: cfg, store: cfg.Store, log: cfg.Log, now: cfg.Now, extractor: cfg.Extractor, limiters: map[string]*rate.Limiter{}}, nil
+}
+
+// Collectors are the service's metrics, for the service's registry.
+func (s *Service) Collectors() []prometheus.Collector {
+	return []prometheus.Collector{s.extractor.calls}
 }
 
 // Store returns the service's store.

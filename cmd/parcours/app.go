@@ -14,6 +14,7 @@ import (
 	"github.com/parcours/parcours/demo"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
+	"github.com/parcours/parcours/matching"
 	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/secrets"
 	"github.com/parcours/parcours/skills"
@@ -51,6 +52,9 @@ type app struct {
 	tokens    *auth.Tokens
 	ping      func(context.Context) error // tells whether the store answers
 	closers   []func() error
+
+	// Job matching (wire_matching.go).
+	matching *matching.Service
 }
 
 func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error) {
@@ -145,6 +149,10 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 	}
 	a.catalogue.Observe(a.graph)
 	a.tokens = auth.NewTokens(a.secrets.TokenKey, cfg.Auth.Issuer, cfg.Auth.MaxTTL, nil)
+	if err := a.openMatching(ctx); err != nil {
+		a.close()
+		return nil, fmt.Errorf("job matching: %w", err)
+	}
 	return a, nil
 }
 

@@ -81,6 +81,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if a.matching != nil {
+		reg.MustRegister(a.matching.Collectors()...)
+	}
 	sched := jobs.New(log, reg)
 	if err := sched.Add(jobs.Job{Name: "unpublish-lapsed-qualiopi", Schedule: "10 0 * * *", Run: func(ctx context.Context) error {
 		n, err := a.catalogue.UnpublishLapsed(ctx)
