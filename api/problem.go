@@ -9,6 +9,7 @@ import (
 
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/marketplace"
+	"github.com/parcours/parcours/matching"
 )
 
 // Problem is an RFC 9457 problem details object.
@@ -71,6 +72,8 @@ var errorTable = []struct {
 	{marketplace.ErrConflict, http.StatusConflict, "conflict", "Conflict with the current state"},
 	{marketplace.ErrNotPublishable, http.StatusUnprocessableEntity, "not-publishable", "The offer cannot be published"},
 	{errRateLimited, http.StatusTooManyRequests, "rate-limited", "Too many requests"},
+	{matching.ErrRateLimited, http.StatusTooManyRequests, "rate-limited", "Too many requests"},
+	{matching.ErrNotActive, http.StatusConflict, "conflict", "Conflict with the current state"},
 	{errUnavailable, http.StatusServiceUnavailable, "unavailable", "Service unavailable"},
 	{marketplace.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "Service unavailable"},
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
+	"github.com/parcours/parcours/matching"
 	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/skills"
 )
@@ -78,6 +79,9 @@ type Deps struct {
 	PublicURL string
 	// Registry receives the service's metrics; nil makes a new one.
 	Registry *prometheus.Registry
+
+	// Matching, when set, adds the job matching endpoints.
+	Matching *matching.Service
 }
 
 // Server is the HTTP API. It is an http.Handler, safe for concurrent use.
@@ -192,6 +196,9 @@ func (s *Server) routes() {
 	}
 	if s.Enrolment != nil {
 		s.moneyRoutes(v1)
+	}
+	if s.Matching != nil {
+		s.matchingRoutes(v1)
 	}
 	if s.Pages != nil {
 		s.Pages.Register(r.Group("/", s.rateLimit))

@@ -896,3 +896,11 @@ func (s *Service) Audit(ctx context.Context, q AuditQuery) ([]AuditEvent, error)
 	}
 	return s.store.Audit(ctx, q)
 }
+
+// Extract finds the skills of a job text (for the posting form's preview).
+func (s *Service) Extract(ctx context.Context, rome, title, text string) ([]OfferSkill, string, error) {
+	if !romeCode.MatchString(rome) {
+		return nil, "", fieldError("rome", "must be a ROME code such as M1805")
+	}
+	return s.extractor.Extract(ctx, rome, title, text)
+}
