@@ -24,6 +24,7 @@ import (
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
+	"github.com/parcours/parcours/matching"
 	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/skills"
 	"github.com/parcours/parcours/skills/starter"
@@ -152,6 +153,12 @@ func newEnvOn(tb testing.TB, store testStore, b *bolt.Store, opts ...func(*api.D
 	}
 	if b != nil {
 		d.Backup = b
+	}
+	// Job matching, on the same store and graph (matching_test.go).
+	if ms, ok := store.(matching.Store); ok {
+		if d.Matching, err = matching.New(matching.Config{Store: ms, Graph: g, Places: geo.Default(), Log: d.Log}); err != nil {
+			tb.Fatal(err)
+		}
 	}
 	for _, o := range opts {
 		o(&d)
