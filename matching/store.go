@@ -211,3 +211,10 @@ type FeedState struct {
 	Day   string
 	At    time.Time
 }
+
+// MarketLoader is the optional capability of a store to write many offers
+// and candidates at once, replacing any stored under the same IDs, without
+// version checks: for demo data and bulk imports, not for users' writes.
+type MarketLoader interface {
+	LoadMarket(ctx context.Context, offers []JobOffer, candidates []Candidate) error
+}

@@ -285,14 +285,26 @@ func (s *Store) ReplaceProposals(ctx context.Context, shard int, since string, r
 				return err
 			}
 		}
+		// bbolt keeps a transaction's writes in memory nodes split only at
+		// commit: keys put in order append, keys in random order shift the
+		// node at each put (quadratic on a day's proposals).
+		slices.SortFunc(add, func(a, b matching.Proposal) int { return cmp.Compare(a.Key(), b.Key()) })
 		for _, p := range add {
 			if err := mput(tx, bProposals, k(p.OfferID, p.CandidateID), p); err != nil {
 				return err
 			}
-			if err := mbucket(tx, bProposalsByCand).Put(k(p.CandidateID, p.OfferID), nil); err != nil {
+			if err := sh.Put(k(shardKey(p.Shard), p.OfferID, p.CandidateID), nil); err != nil {
 				return err
 			}
-			if err := sh.Put(k(shardKey(p.Shard), p.OfferID, p.CandidateID), nil); err != nil {
+		}
+		byCand := make([][]byte, len(add))
+		for i, p := range add {
+			byCand[i] = k(p.CandidateID, p.OfferID)
+		}
+		slices.SortFunc(byCand, bytes.Compare)
+		bc := mbucket(tx, bProposalsByCand)
+		for _, key := range byCand {
+			if err := bc.Put(key, nil); err != nil {
 				return err
 			}
 		}
@@ -591,4 +603,48 @@ func (s *Store) FeedState(ctx context.Context, shard int) (st matching.FeedState
 // PutFeedState implements matching.Store.
 func (s *Store) PutFeedState(ctx context.Context, st matching.FeedState) error {
 	return s.db.Update(func(tx *bbolt.Tx) error { return mput(tx, bFeedState, []byte(shardKey(st.Shard)), st) })
+}
+
+var _ matching.MarketLoader = (*Store)(nil)
+
+// LoadMarket implements matching.MarketLoader, in transactions of 5,000
+// records.
+func (s *Store) LoadMarket(ctx context.Context, offers []matching.JobOffer, cands []matching.Candidate) error {
+	const batch = 5000
+	for i := 0; i < len(offers); i += batch {
+		err := s.db.Update(func(tx *bbolt.Tx) error {
+			for _, o := range offers[i:min(i+batch, len(offers))] {
+				var old matching.JobOffer
+				if err := mget(tx, bJobOffers, []byte(o.ID), &old); err == nil {
+					if err := mbucket(tx, bJobOffersByEmp).Delete(k(old.EmployerSIRET, tkey(old.CreatedAt), old.ID)); err != nil {
+						return err
+					}
+				}
+				if err := mbucket(tx, bJobOffersByEmp).Put(k(o.EmployerSIRET, tkey(o.CreatedAt), o.ID), nil); err != nil {
+					return err
+				}
+				if err := mput(tx, bJobOffers, []byte(o.ID), o); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for i := 0; i < len(cands); i += batch {
+		err := s.db.Update(func(tx *bbolt.Tx) error {
+			for _, c := range cands[i:min(i+batch, len(cands))] {
+				if err := mput(tx, bCandidates, []byte(c.ID), c); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
 }

@@ -343,3 +343,21 @@ func (s *Store) PutFeedState(ctx context.Context, st matching.FeedState) error {
 	_, err := s.db.Collection(cJobFeedState).ReplaceOne(ctx, bson.M{"_id": id}, bson.M{"_id": id, "j": encode(st)}, options.Replace().SetUpsert(true))
 	return translate(err)
 }
+
+var _ matching.MarketLoader = (*Store)(nil)
+
+// LoadMarket implements matching.MarketLoader.
+func (s *Store) LoadMarket(ctx context.Context, offers []matching.JobOffer, cands []matching.Candidate) error {
+	docs := make([]bson.M, len(offers))
+	for i, o := range offers {
+		docs[i] = bson.M{"_id": o.ID, "emp": o.EmployerSIRET, "cr": timeKey(o.CreatedAt), "u": o.Version, "j": encode(o)}
+	}
+	if err := s.replaceAll(ctx, cJobOffers, docs); err != nil {
+		return err
+	}
+	docs = make([]bson.M, len(cands))
+	for i, c := range cands {
+		docs[i] = bson.M{"_id": c.ID, "u": c.Version, "j": encode(c)}
+	}
+	return s.replaceAll(ctx, cJobCandidates, docs)
+}

@@ -24,6 +24,38 @@ func RunMatching(t *testing.T, open func(t *testing.T) matching.Store) {
 	t.Run("OneMatchPerPair", func(t *testing.T) { testMatches(t, open(t)) })
 	t.Run("MessagesAndAudit", func(t *testing.T) { testMessagesAudit(t, open(t)) })
 	t.Run("FeedState", func(t *testing.T) { testFeedState(t, open(t)) })
+	t.Run("LoadMarket", func(t *testing.T) { testLoadMarket(t, open(t)) })
+}
+
+func testLoadMarket(t *testing.T, s matching.Store) {
+	l, ok := s.(matching.MarketLoader)
+	if !ok {
+		t.Skip("no bulk loader")
+	}
+	ctx := context.Background()
+	var offers []matching.JobOffer
+	var cands []matching.Candidate
+	for i := range 7 {
+		offers = append(offers, JobOffer(i, SIRET(1)))
+		cands = append(cands, Candidate(i))
+	}
+	for range 2 { // loading twice changes nothing
+		if err := l.LoadMarket(ctx, offers, cands); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := s.JobOffersByEmployer(ctx, SIRET(1)); len(got) != 7 {
+		t.Errorf("%d offers by employer", len(got))
+	}
+	n := 0
+	s.ScanCandidates(ctx, func(matching.Candidate) error { n++; return nil })
+	if n != 7 {
+		t.Errorf("%d candidates", n)
+	}
+	c, err := s.Candidate(ctx, cands[3].ID)
+	if err != nil || !cmp.Equal(c, cands[3]) {
+		t.Errorf("candidate %+v, %v", c, err)
+	}
 }
 
 // JobOffer returns a valid published job offer numbered n of employer siret.
