@@ -23,7 +23,9 @@ type heldGraph struct {
 	held map[string][]skills.Held
 }
 
-func (g heldGraph) PersonSkills(_ context.Context, id string) ([]skills.Held, error) { return g.held[id], nil }
+func (g heldGraph) PersonSkills(_ context.Context, id string) ([]skills.Held, error) {
+	return g.held[id], nil
+}
 func (g heldGraph) Neighbours(context.Context, string) ([]skills.Neighbour, error) {
 	return nil, nil
 }
