@@ -42,7 +42,7 @@ const (
 func jobOfferValues() url.Values {
 	return url.Values{"titre": {"Commis de cuisine"}, "metier": {"G1602"},
 		"description": {"Vous préparerez les légumes, les viandes et les poissons, réaliserez les cuissons de base et dresserez les assiettes."},
-		"commune": {"Lyon"}, "contrat": {"cdi"}, "heures": {"35"}, "salaire_min": {"22 000"}, "salaire_max": {"25000"},
+		"commune":     {"Lyon"}, "contrat": {"cdi"}, "heures": {"35"}, "salaire_min": {"22 000"}, "salaire_max": {"25000"},
 		"debut": {"2026-09-01"}, "postes": {"2"}, "employeur": {"Brasserie du Parc"}, "contact_nom": {"Paul Martin"}, "contact_courriel": {recruiterMail}}
 }
 
