@@ -25,6 +25,7 @@ bench:
 	scripts/bench-money
 	scripts/bench-skills
 	scripts/bench-search
+	scripts/bench-matching
 
 # Regenerates the embedded gazetteer from the npm packages (see geo/gen).
 geodata:

@@ -630,7 +630,7 @@ func (p *Pages) jobFeed(c *gin.Context) (response, error) {
 			v.Current = &offerCardView{ID: o.ID, Title: o.Title, Employer: o.EmployerName, Commune: p.communeName(o.Commune),
 				Contract: contractLabels[o.Contract], Hours: fmt.Sprintf("%d h par semaine", o.HoursPerWeek),
 				Salary: euros(o.SalaryMinCents) + " à " + euros(o.SalaryMaxCents) + " brut par an", Start: frenchDate(o.Start),
-				Distance: fmt.Sprintf("%.1f km", k.DistanceKm), Score: fmt.Sprintf("%.0f %%", 100*k.Score), Description: o.Description, Skills: o.Skills}
+				Distance: strings.Replace(fmt.Sprintf("%.1f", k.DistanceKm), ".", ",", 1) + nbsp + "km", Score: fmt.Sprintf("%.0f %%", 100*k.Score), Description: o.Description, Skills: o.Skills}
 		}
 		v.Remaining++
 	}
