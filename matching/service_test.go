@@ -401,3 +401,5 @@ func TestFeedShardsAndIncrement(t *testing.T) {
 		}
 	}
 }
+
+func skillsBatch(edges []skills.Edge) skills.Batch { return skills.Batch{Edges: edges} }

@@ -127,10 +127,14 @@ func formErrors(err error) ([]string, bool) {
 
 type jobHomeView struct {
 	Employer, Learner bool
+	DemoSIRET         string // a demo employer to sign in as, in demo mode
 }
 
 func (p *Pages) jobHome(c *gin.Context) (response, error) {
 	v := jobHomeView{}
+	if p.Demo {
+		v.DemoSIRET = matching.DemoEmployers[0].SIRET
+	}
 	if vw := viewerOf(c); vw != nil {
 		v.Employer, v.Learner = vw.principal.Role == auth.Employer, vw.principal.Role == auth.Learner
 	}

@@ -71,6 +71,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := a.loadDemoAccounts(ctx, demoEpoch(time.Now())); err != nil {
 			return fmt.Errorf("creating the demo accounts: %w", err)
 		}
+		if err := a.loadDemoJobs(ctx); err != nil {
+			return fmt.Errorf("loading the demo job market: %w", err)
+		}
 	}
 	// Certifications may have lapsed while the service was down.
 	if n, err := a.catalogue.UnpublishLapsed(ctx); err != nil {

@@ -7,12 +7,14 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/parcours/parcours/config"
 	"github.com/parcours/parcours/controls"
 	"github.com/parcours/parcours/jobs"
 	"github.com/parcours/parcours/matching"
 	"github.com/parcours/parcours/matching/skillmodel"
+	"github.com/parcours/parcours/skills"
 )
 
 // The two-sided job matching: its service (built by openMatching, called
@@ -101,5 +103,54 @@ func evalMatching(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return fmt.Errorf("eval matching: the sizes and caps must be positive")
 	}
 	matching.Evaluate(o, caps).Write(stdout)
+	return nil
+}
+
+// demoOccupations are the starter referential's occupations the demo job
+// market posts offers for.
+var demoOccupations = []string{"G1602", "N1103", "K2204", "D1505", "J1501", "M1607", "N4105", "F1703"}
+
+// loadDemoJobs writes the demo job market (offers of the demo employers,
+// candidates with their skills, the demo learner opted in near Lyon) and
+// computes its feeds once, so that the pages show proposals at once. The
+// market is deterministic; the demo learner's own choices are kept.
+func (a *app) loadDemoJobs(ctx context.Context) error {
+	if a.matching == nil {
+		return nil
+	}
+	loader, ok := a.matching.Store().(matching.MarketLoader)
+	if !ok {
+		return nil
+	}
+	learner := demoAccounts[0].id
+	if _, err := a.matching.Candidate(ctx, learner); err == nil {
+		learner = "" // already in: keep their preferences
+	}
+	var occs []string
+	for _, code := range demoOccupations {
+		if _, err := a.graph.Occupation(ctx, code); err == nil {
+			occs = append(occs, code)
+		}
+	}
+	offers, cands, edges, err := matching.DemoMarket(ctx, a.graph, a.places, occs, time.Now(), learner)
+	if err != nil || len(offers) == 0 {
+		return err
+	}
+	if _, err := a.graph.Apply(ctx, skills.Batch{Edges: edges}); err != nil {
+		return err
+	}
+	if err := loader.LoadMarket(ctx, offers, cands); err != nil {
+		return err
+	}
+	added := 0
+	for shard := range a.matching.Shards() {
+		st, err := a.matching.RunFeeds(ctx, shard)
+		if err != nil {
+			return err
+		}
+		added += st.Added
+	}
+	a.log.Info("demo job market loaded", "offers", len(offers), "candidates", len(cands), "proposals", added,
+		"employer_siret", matching.DemoEmployers[0].SIRET)
 	return nil
 }
