@@ -248,7 +248,7 @@ func cents(s string) int64 {
 		return 0
 	}
 	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f < 0 || f > 1e9 {
+	if err != nil || !(f >= 0 && f <= 1e9) { // also refuses NaN
 		return -1
 	}
 	return int64(f*100 + 0.5)
@@ -332,6 +332,19 @@ func (p *Pages) jobOfferPage(c *gin.Context, pr auth.Principal, id string, errs 
 		Draft: o.Status == matching.OfferDraft, Held: o.Status == matching.OfferHeld, Published: o.Status == matching.OfferPublished, Errors: errs}
 	for i, s := range o.Suggested {
 		v.Choices = append(v.Choices, skillChoice{Index: i, ID: s.SkillID, Label: s.Label, Source: sourceLabel(s.Source), Checked: true, Essential: s.Essential})
+	}
+	if v.Draft {
+		// The occupation's other skills, unticked, for what the text
+		// did not name.
+		if ov, err := p.Graph.Occupation(c, o.ROME); err == nil {
+			for _, r := range ov.Requires {
+				if slices.ContainsFunc(o.Suggested, func(x matching.OfferSkill) bool { return x.SkillID == r.Skill.ID }) {
+					continue
+				}
+				v.Choices = append(v.Choices, skillChoice{Index: len(v.Choices), ID: r.Skill.ID, Label: r.Skill.Label,
+					Source: "compétence du métier, absente du texte", Essential: r.Essential})
+			}
+		}
 	}
 	if o.Screening != nil {
 		for _, f := range o.Screening.Findings {

@@ -233,3 +233,23 @@ func TestJobPagesForms(t *testing.T) {
 		t.Error("leaving kept the learner")
 	}
 }
+
+// FuzzCents reads amounts as people type them in the job forms.
+func FuzzCents(f *testing.F) {
+	for _, s := range []string{"22 000", "2200,50", "1e3", "-5", "€", "", "12.345.678", "NaN", "Inf"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if c := cents(s); c < -1 || c > 1e11 {
+			t.Errorf("cents(%q) = %d", s, c)
+		}
+	})
+}
+
+func TestCents(t *testing.T) {
+	for in, want := range map[string]int64{"22 000": 2_200_000, "2200,50": 220_050, "": 0, "-5": -1, "abc": -1, "30 000 €": 3_000_000} {
+		if got := cents(in); got != want {
+			t.Errorf("cents(%q) = %d, want %d", in, got, want)
+		}
+	}
+}
