@@ -279,7 +279,7 @@ type route struct {
 
 func (e *testEnv) routes(tb testing.TB) []route {
 	o := "/api/v1/offers/" + e.offer.ID
-	return []route{
+	return append([]route{
 		{"GET", "/healthz", "", true},
 		{"GET", "/readyz", "", true},
 		{"GET", "/metrics", "", false},
@@ -335,7 +335,7 @@ func (e *testEnv) routes(tb testing.TB) []route {
 		{"POST", "/api/v1/funders/rules/" + e.lyon.ID + "/budget", `{"amount_cents":100}`, false},
 		{"POST", "/api/v1/admin/employment-declarations", `{"csv":""}`, false},
 		{"POST", "/api/v1/payments/webhook/card", `{}`, false},
-	}
+	}, e.jobRoutes()...)
 }
 
 // testSkill is a skill of the starter referential.

@@ -265,3 +265,72 @@ func TestOpenAPIJobExamplesPseudonymous(t *testing.T) {
 		}
 	}
 }
+
+// jobRoutes are the job matching's routes for the routes table
+// (api_test.go): every one needs a token.
+func (e *testEnv) jobRoutes() []route {
+	o := "/api/v1/job-offers/" + e.offer.ID
+	m := "/api/v1/job-matches/" + e.offer.ID
+	return []route{
+		{"POST", "/api/v1/job-offers", jobOfferBody(), false},
+		{"GET", "/api/v1/job-offers", "", false},
+		{"GET", o, "", false},
+		{"PUT", o, jobOfferBody(), false},
+		{"POST", o + "/publish", `{"version":1,"skills":[]}`, false},
+		{"POST", o + "/close", "", false},
+		{"POST", o + "/review", `{"decision":"publish"}`, false},
+		{"GET", o + "/candidates", "", false},
+		{"POST", o + "/candidates/{pseudonym}/decision", `{"like":true}`, false},
+		{"POST", "/api/v1/job-skills/extract", `{"rome":"G1602","title":"x","description":"x"}`, false},
+		{"GET", "/api/v1/me/job-preferences", "", false},
+		{"PUT", "/api/v1/me/job-preferences", `{}`, false},
+		{"DELETE", "/api/v1/me/job-preferences", "", false},
+		{"POST", "/api/v1/me/job-preferences/pause", "", false},
+		{"POST", "/api/v1/me/job-preferences/resume", "", false},
+		{"GET", "/api/v1/me/job-feed", "", false},
+		{"POST", "/api/v1/me/job-feed/" + e.offer.ID + "/decision", `{"like":true}`, false},
+		{"GET", "/api/v1/job-matches", "", false},
+		{"GET", m, "", false},
+		{"POST", m + "/withdraw", "", false},
+		{"GET", m + "/messages", "", false},
+		{"POST", m + "/messages", `{"body":"x"}`, false},
+		{"GET", "/api/v1/job-matching/audit?offer_id=x", "", false},
+	}
+}
+
+func TestJobRoutesWrongRoleIsForbidden(t *testing.T) {
+	e := newEnv(t)
+	before := e.snapshot(t)
+	byRoute := map[string]route{}
+	for _, r := range e.jobRoutes() {
+		byRoute[r.method+" "+r.path] = r
+	}
+	o := "/api/v1/job-offers/" + e.offer.ID
+	for _, c := range []struct {
+		route string
+		role  auth.Role
+	}{
+		{"POST /api/v1/job-offers", auth.Learner},
+		{"POST /api/v1/job-offers", auth.Provider},
+		{"GET /api/v1/job-offers", auth.Learner},
+		{"POST " + o + "/publish", auth.Learner},
+		{"POST " + o + "/review", auth.Employer},
+		{"GET " + o + "/candidates", auth.Learner},
+		{"POST " + o + "/candidates/{pseudonym}/decision", auth.Learner},
+		{"PUT /api/v1/me/job-preferences", auth.Employer},
+		{"GET /api/v1/me/job-feed", auth.Employer},
+		{"POST /api/v1/me/job-feed/" + e.offer.ID + "/decision", auth.Employer},
+		{"GET /api/v1/job-matches", auth.Provider},
+		{"GET /api/v1/job-matching/audit?offer_id=x", auth.Employer},
+		{"GET /api/v1/job-matching/audit?offer_id=x", auth.Learner},
+	} {
+		t.Run(string(c.role)+" "+c.route, func(t *testing.T) {
+			r, ok := byRoute[c.route]
+			if !ok {
+				t.Fatalf("no route %s in jobRoutes", c.route)
+			}
+			problem(t, e.do(req{method: r.method, path: r.path, body: r.body, token: e.token(t, c.role, jobSIRET)}), http.StatusForbidden, "")
+		})
+	}
+	e.unchanged(t, before)
+}
