@@ -10,6 +10,8 @@ import (
 
 	"github.com/parcours/parcours/api"
 	"github.com/parcours/parcours/auth"
+	"github.com/parcours/parcours/controls"
+	"github.com/parcours/parcours/matching"
 	"github.com/parcours/parcours/skills"
 )
 
@@ -97,7 +99,14 @@ func leaks(body string) []string {
 // or identifier of the candidate is in any answer; then the mutual like
 // reveals them (which shows the check can see them).
 func TestJobCandidatePseudonymousUntilMutualLike(t *testing.T) {
-	e := newEnv(t)
+	testJobPseudonymous(t, newEnv(t))
+}
+
+func TestJobCandidatePseudonymousUntilMutualLikeMongo(t *testing.T) {
+	testJobPseudonymous(t, newMongoEnv(t))
+}
+
+func testJobPseudonymous(t *testing.T, e *testEnv) {
 	offer, emp, lrn := jobMarket(t, e)
 	rec := e.do(req{method: "GET", path: "/api/v1/job-offers/" + offer.ID + "/candidates", token: emp})
 	feed := decodeAs[api.JobCandidateFeed](t, rec)
@@ -333,4 +342,40 @@ func TestJobRoutesWrongRoleIsForbidden(t *testing.T) {
 		})
 	}
 	e.unchanged(t, before)
+}
+
+// holdAll holds every post, as a screening that flags it would.
+type holdAll struct{}
+
+func (holdAll) Screen(context.Context, controls.Text) (controls.Screening, error) {
+	return controls.Screening{Hold: true, Score: 1, Findings: []controls.Finding{{Detector: "discrimination", Criterion: "age",
+		Field: "description", Passage: "jeune", Explanation: "L’âge est un critère de discrimination.", Score: 1}}}, nil
+}
+
+func TestJobPostHeldByScreening(t *testing.T) {
+	e := newEnv(t, func(d *api.Deps) {
+		svc, err := matching.New(matching.Config{Store: d.Matching.Store(), Graph: d.Graph, Places: d.Places, Screener: holdAll{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Matching = svc
+	})
+	emp := e.token(t, auth.Employer, jobSIRET)
+	draft := decodeAs[api.JobOfferWire](t, e.do(req{method: "POST", path: "/api/v1/job-offers", token: emp, body: jobOfferBody()}))
+	rec := e.do(req{method: "POST", path: "/api/v1/job-offers/" + draft.ID + "/publish", token: emp,
+		body: fmt.Sprintf(`{"version":%d,"skills":[{"skill_id":%q,"essential":true}]}`, draft.Version, draft.Suggested[0].SkillID)})
+	held := decodeAs[api.JobOfferWire](t, rec)
+	if held.Status != "held" || held.Screening == nil || !held.Screening.Hold || held.Screening.Findings[0].Criterion != "age" {
+		t.Fatalf("a flagged post: %s", rec.Body)
+	}
+	// Others do not see a held post; a controller does, and releases it.
+	problem(t, e.do(req{method: "GET", path: "/api/v1/job-offers/" + draft.ID, token: e.token(t, auth.Learner, "x")}), http.StatusNotFound, "")
+	problem(t, e.do(req{method: "POST", path: "/api/v1/job-offers/" + draft.ID + "/review", token: e.token(t, auth.Controller, "ctl"),
+		body: `{"decision":"maybe"}`}), http.StatusBadRequest, "decision")
+	rec = e.do(req{method: "POST", path: "/api/v1/job-offers/" + draft.ID + "/review", token: e.token(t, auth.Controller, "ctl"), body: `{"decision":"publish","note":"vu"}`})
+	if o := decodeAs[api.JobOfferWire](t, rec); o.Status != "published" {
+		t.Errorf("after review: %s", rec.Body)
+	}
+	problem(t, e.do(req{method: "POST", path: "/api/v1/job-offers/" + draft.ID + "/review", token: e.token(t, auth.Controller, "ctl"),
+		body: `{"decision":"reject"}`}), http.StatusConflict, "")
 }
