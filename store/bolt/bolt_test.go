@@ -63,3 +63,7 @@ func TestEnrolmentConformance(t *testing.T) {
 func TestAuthConformance(t *testing.T) {
 	storetest.RunAuth(t, func(t *testing.T) storetest.AuthStore { return open(t) })
 }
+
+func TestControlsConformance(t *testing.T) {
+	storetest.RunControls(t, func(t *testing.T) storetest.ControlsStore { return open(t) })
+}
