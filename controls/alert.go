@@ -116,19 +116,19 @@ type ActionKind string
 
 // Controller actions.
 const (
-	ActDismiss      ActionKind = "dismiss"           // nothing wrong: close the alert
-	ActHold         ActionKind = "hold_payment"      // hold the dossier's payment
-	ActRelease      ActionKind = "release_payment"   // release it (the provider is paid if due)
-	ActUnpublish    ActionKind = "unpublish_offer"   // withdraw the offer
-	ActPublish      ActionKind = "publish_offer"     // publish an offer held for review
-	ActSuspend      ActionKind = "suspend_provider"  // withdraw every offer, refuse new ones
+	ActDismiss      ActionKind = "dismiss"            // nothing wrong: close the alert
+	ActHold         ActionKind = "hold_payment"       // hold the dossier's payment
+	ActRelease      ActionKind = "release_payment"    // release it (the provider is paid if due)
+	ActUnpublish    ActionKind = "unpublish_offer"    // withdraw the offer
+	ActPublish      ActionKind = "publish_offer"      // publish an offer held for review
+	ActSuspend      ActionKind = "suspend_provider"   // withdraw every offer, refuse new ones
 	ActReinstate    ActionKind = "reinstate_provider" // lift a suspension
-	ActRecredit     ActionKind = "recredit_account"  // give a defrauded account its money back
-	ActNote         ActionKind = "note"              // a remark in the history
-	ActAutoHold     ActionKind = "auto_hold"         // the controls held a payment (automatic)
-	ActAutoReview   ActionKind = "auto_review"       // the controls held an offer for review (automatic)
-	ActReopen       ActionKind = "reopen"            // a detector saw the subject again, worse
-	ActCancelDossie ActionKind = "cancel_dossier"    // cancel the dossier, releasing its money
+	ActRecredit     ActionKind = "recredit_account"   // give a defrauded account its money back
+	ActNote         ActionKind = "note"               // a remark in the history
+	ActAutoHold     ActionKind = "auto_hold"          // the controls held a payment (automatic)
+	ActAutoReview   ActionKind = "auto_review"        // the controls held an offer for review (automatic)
+	ActReopen       ActionKind = "reopen"             // a detector saw the subject again, worse
+	ActCancelDossie ActionKind = "cancel_dossier"     // cancel the dossier, releasing its money
 )
 
 // ActionKinds lists the actions a controller may take.
