@@ -124,7 +124,7 @@ func TestDiscrimination(t *testing.T) {
 
 func TestDiscriminationTraps(t *testing.T) {
 	for name, x := range map[string]Text{
-		"H/F present": {Kind: KindJobPost, Fields: map[string]string{"title": "Serveur H/F", "description": "Brasserie du centre-ville, service midi et soir."}},
+		"H/F present":            {Kind: KindJobPost, Fields: map[string]string{"title": "Serveur H/F", "description": "Brasserie du centre-ville, service midi et soir."}},
 		"F/H in the description": {Kind: KindJobPost, Fields: map[string]string{"title": "Chauffeur livreur", "description": "Poste ouvert F/H, permis B exigé."}},
 		"inclusive form":         {Kind: KindJobPost, Fields: map[string]string{"title": "Vendeur·se en boulangerie"}},
 		"apprenticeship age limit": {Kind: KindJobPost, Fields: map[string]string{"title": "Apprenti cuisinier H/F",
