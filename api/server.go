@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/parcours/parcours/auth"
+	"github.com/parcours/parcours/controls"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/search"
@@ -78,6 +79,11 @@ type Deps struct {
 	PublicURL string
 	// Registry receives the service's metrics; nil makes a new one.
 	Registry *prometheus.Registry
+
+	// Controls, when set, adds the controllers' review queue, text
+	// screening, the providers' view of their offers' review, and notes
+	// enrolment requests for the fraud detectors.
+	Controls *controls.Service
 }
 
 // Server is the HTTP API. It is an http.Handler, safe for concurrent use.
@@ -192,6 +198,9 @@ func (s *Server) routes() {
 	}
 	if s.Enrolment != nil {
 		s.moneyRoutes(v1)
+	}
+	if s.Controls != nil {
+		s.controlsRoutes(v1)
 	}
 	if s.Pages != nil {
 		s.Pages.Register(r.Group("/", s.rateLimit))

@@ -33,6 +33,7 @@ type Config struct {
 	Search    Search    `yaml:"search"`
 	Log       Log       `yaml:"log"`
 	Money     Money     `yaml:"money"`
+	Controls  Controls  `yaml:"controls"`
 }
 
 // Money configures training accounts, dossiers and payments.
@@ -251,6 +252,7 @@ func Default() Config {
 			DeadlineSchedule:      "*/10 * * * *",
 			Payments:              Payments{Provider: "auto", Name: "card", WebhookTolerance: 5 * time.Minute},
 		},
+		Controls: defaultControls(),
 	}
 }
 
@@ -538,6 +540,7 @@ func (c Config) Validate() error {
 	if c.Money.Payments.Name == "" || strings.ContainsAny(c.Money.Payments.Name, "/: ") {
 		bad("money.payments.name", "must be a short name without / : or spaces")
 	}
+	c.Controls.validate(bad)
 	switch c.Log.Format {
 	case "text", "json":
 	default:

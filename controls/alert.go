@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/parcours/parcours/marketplace"
@@ -108,8 +109,11 @@ func (a Alert) Subject() string {
 	return "account:" + a.AccountID
 }
 
-// AlertID derives an alert's ID from its detector and subject.
-func AlertID(detector, subject string) string { return detector + ":" + subject }
+// AlertID derives an alert's ID from its detector and subject: dots
+// join the parts, so that the ID is a plain path segment.
+func AlertID(detector, subject string) string {
+	return detector + "." + strings.ReplaceAll(subject, ":", ".")
+}
 
 // ActionKind is what a controller does about an alert.
 type ActionKind string

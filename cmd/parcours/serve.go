@@ -161,6 +161,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Backup: backup(a.bolt), Pages: pages, Demo: cfg.Demo.Enabled, Graph: a.graph, StepUp: stepUp,
 		MaxBodyBytes: cfg.Server.MaxBodyBytes, RatePerSecond: cfg.RateLimit.PerSecond, RateBurst: cfg.RateLimit.Burst,
 		TrustedProxies: cfg.Server.TrustedProxies, Registry: reg, PublicURL: cfg.Server.PublicURL,
+		Controls: a.controls,
 	})
 	if err != nil {
 		return err
