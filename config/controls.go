@@ -20,7 +20,7 @@ type Controls struct {
 }
 
 func defaultControls() Controls {
-	return Controls{SectThreshold: 0.8, DiscriminationThreshold: 0.5, PaymentHoldScore: 0.7, ScanSchedule: "40 3 * * *"}
+	return Controls{SectThreshold: 0.6, DiscriminationThreshold: 0.5, PaymentHoldScore: 0.7, ScanSchedule: "40 3 * * *"}
 }
 
 func (c Controls) validate(bad func(path, format string, args ...any)) {

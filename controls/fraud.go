@@ -49,10 +49,13 @@ const (
 	CanvassingWindow = 30 * 24 * time.Hour
 	// OriginWindow is the period over which accounts sharing a device or
 	// an IP address are counted; DeviceAccounts and IPAccounts are the
-	// counts from which it is suspicious.
+	// counts from which it is suspicious. A shared origin alone never
+	// holds a payment (its score stays below PaymentHoldScore): public
+	// computers of libraries and employment agencies, and company
+	// networks behind one address, are legitimate shared origins.
 	OriginWindow   = 30 * 24 * time.Hour
 	DeviceAccounts = 4
-	IPAccounts     = 8
+	IPAccounts     = 10
 	// IdenticalEvaluations is the size of a group of identical evaluations
 	// (same scores, same comment of at least MinCommentRunes) that is
 	// suspicious.
@@ -219,12 +222,12 @@ func SharedOrigin(deviceAccounts, ipAccounts []string) (Hit, bool) {
 	var reasons []string
 	var ev []Evidence
 	if nd >= DeviceAccounts {
-		score = max(score, min(0.9, 0.5+0.05*float64(nd-DeviceAccounts)))
+		score = max(score, min(0.65, 0.5+0.03*float64(nd-DeviceAccounts)))
 		reasons = append(reasons, fmt.Sprintf("%d comptes différents ont demandé une inscription depuis le même appareil en 30 jours.", nd))
 		ev = append(ev, Evidence{"Comptes sur l’appareil", joinMax(deviceAccounts, 12)})
 	}
 	if ni >= IPAccounts {
-		score = max(score, min(0.85, 0.45+0.03*float64(ni-IPAccounts)))
+		score = max(score, min(0.6, 0.45+0.02*float64(ni-IPAccounts)))
 		reasons = append(reasons, fmt.Sprintf("%d comptes différents ont demandé une inscription depuis la même adresse IP en 30 jours.", ni))
 		ev = append(ev, Evidence{"Comptes sur l’adresse IP", joinMax(ipAccounts, 12)})
 	}

@@ -44,7 +44,7 @@ type Thresholds struct {
 }
 
 // DefaultThresholds are the thresholds documented in docs/controls.md.
-var DefaultThresholds = Thresholds{Sect: 0.8, Discrim: 0.5}
+var DefaultThresholds = Thresholds{Sect: 0.6, Discrim: 0.5}
 
 // TextScreener implements Screener with the sectarian-drift and the
 // discrimination detectors. It is safe for concurrent use.
