@@ -54,7 +54,7 @@ type app struct {
 	// discrimination) and their review queue (wire_controls.go).
 	controls *controls.Service
 	ping     func(context.Context) error // tells whether the store answers
-	closers   []func() error
+	closers  []func() error
 }
 
 func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error) {
