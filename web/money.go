@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/parcours/parcours/auth"
+	"github.com/parcours/parcours/controls"
 	"github.com/parcours/parcours/marketplace"
 )
 
@@ -248,6 +249,7 @@ func (p *Pages) enrol(c *gin.Context) (string, error) {
 	if _, err := p.Enrolment.Request(c, who, formIdem(c), c.Param("id"), session); err != nil {
 		return "", err
 	}
+	p.note(c, controls.SignalEnrol, c.Param("id"))
 	return "/mon-compte?fait=demande", nil
 }
 

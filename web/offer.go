@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/parcours/parcours/controls"
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/search"
 )
@@ -57,6 +58,7 @@ var statusNotes = map[marketplace.Status]string{
 // it does not exist, so the page does not tell that it ever did.
 func (p *Pages) offer(c *gin.Context) (response, error) {
 	id := c.Param("id")
+	p.note(c, controls.SignalVisit, id)
 	hit, ok := p.Index.Offer(id)
 	if ok {
 		// The index keeps no description: the store has the whole offer.

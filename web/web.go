@@ -20,6 +20,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/parcours/parcours/auth"
+	"github.com/parcours/parcours/controls"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/search"
@@ -67,6 +68,10 @@ type Deps struct {
 	// PublicURL is the service's public address; https makes cookies
 	// Secure even when TLS ends at a proxy.
 	PublicURL string
+	// Controls, when set, adds the controllers' review pages and the
+	// providers' view of their offers' review, and notes learners'
+	// searches, visits and enrolments for the fraud detectors.
+	Controls *controls.Service
 }
 
 // Pages is the set of HTML pages. It implements api.Pages. It is safe for
@@ -184,6 +189,9 @@ func (p *Pages) Register(r gin.IRouter) {
 	g.GET("/static/*file", p.static)
 	if p.Enrolment != nil {
 		p.registerMoney(g)
+	}
+	if p.Controls != nil {
+		p.registerControls(g)
 	}
 }
 
