@@ -53,7 +53,7 @@ func CriterionLabel(c string) string {
 var sectLabels = map[string]string{
 	SectPseudoTherapy: "pratique pseudo-thérapeutique", SectMedicalRupture: "rupture avec la médecine", SectEsoteric: "jargon ésotérique",
 	SectSelfDev: "développement de soi", SectChain: "stages en chaîne", SectIsolation: "isolement", SectFasting: "jeûne ou substances",
-	SectTitle: "titre non certifié", SectPricing: "tarification floue",
+	SectTitle: "titre non certifié", SectPricing: "tarification floue", "no_registered_certification": "sans certification enregistrée",
 }
 
 func discrimExplanation(c string, indirect bool) string {

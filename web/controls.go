@@ -142,6 +142,16 @@ func (p *Pages) controlQueue(c *gin.Context) (response, error) {
 
 type findingRow struct{ Criterion, Field, Passage, Explanation string }
 
+var fieldLabels = map[string]string{"title": "Intitulé", "description": "Description", "objectives": "Objectifs",
+	"prerequisites": "Prérequis", "skills": "Compétences", "certification": "Certification"}
+
+func fieldLabel(f string) string {
+	if l, ok := fieldLabels[f]; ok {
+		return l
+	}
+	return f
+}
+
 type actionRow struct{ Label, Actor, Reason, At, Amount string }
 
 type alertView struct {
@@ -172,7 +182,7 @@ func (p *Pages) controlAlert(c *gin.Context) (response, error) {
 	}
 	v := alertView{alertRow: rowOf(a.Alert), Reasons: a.Reasons, Evidence: a.Evidence, Message: controlDone[c.Query("fait")], Suspended: a.Suspension != nil}
 	for _, f := range a.Findings {
-		v.Findings = append(v.Findings, findingRow{controls.CriterionLabel(f.Criterion), f.Field, f.Passage, f.Explanation})
+		v.Findings = append(v.Findings, findingRow{controls.CriterionLabel(f.Criterion), fieldLabel(f.Field), f.Passage, f.Explanation})
 	}
 	if d := a.Dossier; d != nil {
 		v.Dossier = []controls.Evidence{{Label: "Formation", Value: d.Title}, {Label: "Étape", Value: d.State.Label()},
@@ -299,7 +309,7 @@ func (p *Pages) offerExamination(c *gin.Context) (response, error) {
 			Status   string
 		}{Detector: controls.DetectorLabel(a.Detector), Status: statusLabels[a.Status]}
 		for _, f := range a.Findings {
-			x.Findings = append(x.Findings, findingRow{controls.CriterionLabel(f.Criterion), f.Field, f.Passage, f.Explanation})
+			x.Findings = append(x.Findings, findingRow{controls.CriterionLabel(f.Criterion), fieldLabel(f.Field), f.Passage, f.Explanation})
 		}
 		ev.Alerts = append(ev.Alerts, x)
 	}
