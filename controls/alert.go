@@ -268,7 +268,7 @@ type Store interface {
 }
 
 // DossierScanner is the optional capability of a store to read every
-// dossier and evaluation, for the nightly scan.
+// dossier and evaluation, in no particular order, for the nightly scan.
 type DossierScanner interface {
 	EachDossier(ctx context.Context, fn func(marketplace.Dossier) error) error
 	EachEvaluation(ctx context.Context, fn func(marketplace.Evaluation) error) error

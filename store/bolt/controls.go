@@ -394,7 +394,7 @@ func (s *Store) PruneSignals(ctx context.Context, before time.Time) (int, error)
 	}
 }
 
-// EachDossier implements controls.DossierScanner, in ID order, reading
+// EachDossier implements controls.DossierScanner (in ID order), reading
 // in batches so that a long scan does not hold one read transaction.
 func (s *Store) EachDossier(ctx context.Context, fn func(marketplace.Dossier) error) error {
 	return s.each(ctx, bDossiers, func(v []byte) error {

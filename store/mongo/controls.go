@@ -247,7 +247,7 @@ func (s *Store) PruneSignals(ctx context.Context, before time.Time) (int, error)
 	return int(r.DeletedCount), nil
 }
 
-// EachDossier implements controls.DossierScanner, in ID order, by pages.
+// EachDossier implements controls.DossierScanner.
 func (s *Store) EachDossier(ctx context.Context, fn func(marketplace.Dossier) error) error {
 	return eachRec(ctx, s, cDossiers, fn)
 }
@@ -258,31 +258,27 @@ func (s *Store) EachEvaluation(ctx context.Context, fn func(marketplace.Evaluati
 }
 
 func eachRec[T any](ctx context.Context, s *Store, coll string, fn func(T) error) error {
-	after := ""
-	for {
-		var batch []rec
-		cctx, cancel := s.ctx(ctx)
-		cur, err := s.db.Collection(coll).Find(cctx, bson.M{"_id": bson.M{"$gt": after}},
-			options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}).SetLimit(2000).SetProjection(bson.M{"j": 1}))
-		if err == nil {
-			err = cur.All(cctx, &batch)
-		}
-		cancel()
-		if err != nil {
+	// One cursor over the whole collection, in natural order: a range query
+	// per page would make the test server (FerretDB) scan the collection
+	// for every page. The cursor lives as long as the scan, not one
+	// operation's timeout.
+	cur, err := s.db.Collection(coll).Find(ctx, bson.M{}, options.Find().SetProjection(bson.M{"j": 1}).SetBatchSize(1000))
+	if err != nil {
+		return translate(err)
+	}
+	defer cur.Close(context.WithoutCancel(ctx))
+	for cur.Next(ctx) {
+		var r rec
+		if err := cur.Decode(&r); err != nil {
 			return translate(err)
 		}
-		if len(batch) == 0 {
-			return nil
+		var v T
+		if err := decode(r.J, &v); err != nil {
+			return err
 		}
-		for _, r := range batch {
-			var v T
-			if err := decode(r.J, &v); err != nil {
-				return err
-			}
-			if err := fn(v); err != nil {
-				return err
-			}
+		if err := fn(v); err != nil {
+			return err
 		}
-		after = batch[len(batch)-1].ID
 	}
+	return translate(cur.Err())
 }

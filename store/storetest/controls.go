@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"testing"
 	"time"
 
@@ -211,6 +212,7 @@ func testEachDossier(t *testing.T, s ControlsStore) {
 	if err := s.EachDossier(ctx, func(d marketplace.Dossier) error { ids = append(ids, d.ID); return nil }); err != nil {
 		t.Fatal(err)
 	}
+	sort.Strings(ids) // in no particular order
 	if len(ids) != 7 || ids[0] != "d00" || ids[6] != "d06" {
 		t.Errorf("EachDossier = %v", ids)
 	}
