@@ -84,3 +84,19 @@ func TestControlPages(t *testing.T) {
 		t.Errorf("offer %s after the decision", got.Status)
 	}
 }
+
+// TestInboxShowsWhyPaymentIsHeld: the provider reads the hold's reason on
+// the dossier in its inbox.
+func TestInboxShowsWhyPaymentIsHeld(t *testing.T) {
+	s := newStack(t, true, nil)
+	d := marketplace.Dossier{ID: "dossier-held", AccountID: "acct", OfferID: s.fix.english.ID, ProviderID: s.fix.languages.ID, Title: s.fix.english.Title,
+		State: marketplace.InTraining, Billing: marketplace.DepositPaid, PriceCents: 1250_00, Version: 1,
+		Hold: &marketplace.PaymentHold{By: "controls", Reason: "Paiement suspendu dans l’attente de l’examen d’un contrôleur : formation terminée trop vite."}}
+	if _, err := s.store.Apply(context.Background(), marketplace.Op{Key: "k", Fingerprint: "k", Dossier: &d}); err != nil {
+		t.Fatal(err)
+	}
+	_, page := s.get(t, "/organisme/demandes", s.signedIn(t, auth.Provider, s.fix.languages.ID))
+	if !strings.Contains(page, "Paiement bloqué.") || !strings.Contains(page, "formation terminée trop vite") {
+		t.Errorf("inbox without the hold's reason:\n%s", page)
+	}
+}

@@ -339,6 +339,8 @@ func (p *Pages) evaluate(c *gin.Context) (string, error) {
 type inboxRow struct {
 	ID, Title, OfferURL, Learner, State, Session, Price, Deadline, Key, EntryFrom string
 	CanPropose, CanRefuse, CanEntry, CanExit, CanCancel                           bool
+	// Hold says why the controls hold the payment, when they do.
+	Hold string
 }
 
 type inboxView struct {
@@ -375,6 +377,9 @@ func (p *Pages) inbox(c *gin.Context) (response, error) {
 			}
 		}
 		r.CanExit = d.State == marketplace.InTraining
+		if d.Hold != nil {
+			r.Hold = d.Hold.Reason
+		}
 		v.Dossiers = append(v.Dossiers, r)
 	}
 	c.Header("Cache-Control", "no-store")
