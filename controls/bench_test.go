@@ -57,7 +57,11 @@ func newBenchSet() *benchSet {
 		if i < 150 { // one provider floods 150 towns
 			p, title, cert = "prov-00007", "Permis B accéléré", "RS5041"
 		}
-		s.offers = append(s.offers, marketplace.Offer{ID: fmt.Sprintf("off-%06d", i), ProviderID: p, Title: title,
+		desc := benchDescriptions[r.IntN(len(benchDescriptions))]
+		if i%20_000 == 1 {
+			desc = "Stage résidentiel de purification : jeûne hydrique, soins énergétiques et harmonisation des chakras."
+		}
+		s.offers = append(s.offers, marketplace.Offer{ID: fmt.Sprintf("off-%06d", i), ProviderID: p, Title: title, Description: desc,
 			Certification: marketplace.Certification{Code: cert}, PriceCents: price, Hours: hours, Commune: fmt.Sprintf("%05d", r.IntN(35_000)),
 			Status: marketplace.Published})
 	}
@@ -71,6 +75,16 @@ func newBenchSet() *benchSet {
 		s.comments = append(s.comments, fmt.Sprintf("Très bonne formation numéro %d, formateur disponible et contenu utile.", i))
 	}
 	return s
+}
+
+// benchDescriptions are ordinary offer descriptions, as long as real ones.
+var benchDescriptions = []string{
+	"Huit mois pour apprendre HTML, CSS, JavaScript, les bases de données relationnelles et le déploiement d'applications. Projet en équipe, stage de deux mois et préparation au titre professionnel.",
+	"Pose et raccordement des canalisations, installation de chaudières et de pompes à chaleur, soudure, lecture de plans et normes de sécurité. Quatre semaines de stage en entreprise.",
+	"Techniques de vente, accueil de la clientèle, encaissement et merchandising. Mises en situation en magasin pédagogique et stage de six semaines.",
+	"Saisie comptable, rapprochements bancaires, déclarations de TVA et paie. Formation accessible aux personnes en situation de handicap.",
+	"Compréhension orale et écrite, expression en réunion et rédaction de courriels en anglais. Test de positionnement et passage du TOEIC en fin de parcours.",
+	"Conduite en sécurité des chariots élévateurs de catégories 1A, 3 et 5, théorie et pratique, avec test CACES en fin de formation.",
 }
 
 // feed gives the scanner everything, generating the dossiers and
@@ -130,7 +144,8 @@ func (s *benchSet) feed(sc *scanner, scan bool) {
 	}
 }
 
-// BenchmarkNightlyScan is the scan's time and memory over the whole set;
+// BenchmarkNightlyScan is the scan's time and memory over the whole set,
+// text screening of every published offer included;
 // heap-MB is the live heap at the end of the scan (its aggregates and
 // alerts), alerts the number raised.
 func BenchmarkNightlyScan(b *testing.B) {
@@ -141,6 +156,7 @@ func BenchmarkNightlyScan(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		sc := newScanner(benchNow, PaymentHoldScore)
+		sc.screener = NewTextScreener(nil, Thresholds{})
 		set.feed(sc, true)
 		b.StopTimer()
 		runtime.GC()
@@ -148,7 +164,7 @@ func BenchmarkNightlyScan(b *testing.B) {
 		runtime.ReadMemStats(&m)
 		b.ReportMetric(float64(m.HeapInuse-base.HeapInuse)/(1<<20), "heap-MB")
 		b.ReportMetric(float64(len(sc.alerts)), "alerts")
-		if sc.counts.Alerts[DetectFlooding] == 0 || sc.counts.Alerts[DetectEvaluations] == 0 || sc.counts.Alerts[DetectFastExit] == 0 {
+		if sc.counts.Alerts[DetectSect] != benchOffers/20_000 || sc.counts.Alerts[DetectFlooding] == 0 || sc.counts.Alerts[DetectEvaluations] == 0 || sc.counts.Alerts[DetectFastExit] == 0 {
 			b.Fatalf("the planted frauds were not all found: %v", sc.counts.Alerts)
 		}
 		runtime.KeepAlive(sc)

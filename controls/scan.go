@@ -64,6 +64,17 @@ type scanner struct {
 
 	alerts []scanAlert
 	counts ScanReport
+
+	// screener, when set, screens every published offer's text: offers
+	// loaded by imports were never screened at publication.
+	screener *TextScreener
+	texts    []textHit
+}
+
+// textHit is an offer whose text the nightly screening flags.
+type textHit struct {
+	offer marketplace.Offer
+	a     Assessment
 }
 
 // scanAlert is an alert the scan raises, with the hold it asks for.
@@ -100,6 +111,20 @@ func (sc *scanner) addOffer(o marketplace.Offer) {
 		return
 	}
 	sc.published[o.ProviderID]++
+	if sc.screener != nil {
+		if a, err := sc.screener.Assess(context.Background(), offerText(o)); err == nil {
+			th := sc.screener.Thresholds()
+			if a.Sect >= th.Sect/2 || a.Discrim >= th.Discrim/2 {
+				sc.texts = append(sc.texts, textHit{offer: o, a: a})
+			}
+			if a.Sect >= th.Sect/2 {
+				sc.counts.Alerts[DetectSect]++
+			}
+			if a.Discrim >= th.Discrim/2 {
+				sc.counts.Alerts[DetectDiscrim]++
+			}
+		}
+	}
 	if o.PriceCents > 0 && o.Hours > 0 {
 		sc.certPrice[o.Certification.Code] = append(sc.certPrice[o.Certification.Code], float64(o.PriceCents))
 		sc.certHour[o.Certification.Code] = append(sc.certHour[o.Certification.Code], float64(o.PriceCents)/float64(o.Hours))
@@ -254,6 +279,31 @@ func (sc *scanner) evaluationsDone() {
 	sc.evals = nil
 }
 
+// RefreshBaselines recomputes the certifications' price baselines the
+// real-time checks use, from every published offer; the nightly scan does
+// it too, and an hourly job keeps a restarted service from waiting for
+// the night.
+func (s *Service) RefreshBaselines(ctx context.Context) (int, error) {
+	sc := newScanner(s.now(), s.cfg.HoldScore)
+	page := marketplace.Page{Limit: marketplace.MaxPageSize}
+	for {
+		os, next, err := s.cfg.Catalogue.Offers(ctx, marketplace.OfferFilter{Status: marketplace.Published}, page)
+		if err != nil {
+			return 0, err
+		}
+		for _, o := range os {
+			sc.addOffer(o)
+		}
+		if next == "" {
+			break
+		}
+		page.After = next
+	}
+	sc.offersDone()
+	s.SetBaselines(sc.baselines)
+	return len(sc.baselines), nil
+}
+
 func shortHash(s string) string {
 	return fmt.Sprintf("%x", maphash.String(fixedSeed, s))[:8]
 }
@@ -273,6 +323,7 @@ func (s *Service) Scan(ctx context.Context) (ScanReport, error) {
 		return ScanReport{}, errors.New("controls: the store cannot list every dossier")
 	}
 	sc := newScanner(s.now(), s.cfg.HoldScore)
+	sc.screener = s.screener
 	page := marketplace.Page{Limit: marketplace.MaxPageSize}
 	for {
 		ps, next, err := s.cfg.Catalogue.Providers(ctx, page)
@@ -323,6 +374,13 @@ func (s *Service) Scan(ctx context.Context) (ScanReport, error) {
 
 // apply writes the scan's alerts and holds.
 func (s *Service) apply(ctx context.Context, sc *scanner) error {
+	for _, t := range sc.texts {
+		// A published offer stays published: the alert asks a controller,
+		// who may unpublish it.
+		if err := s.textAlerts(ctx, "offer:"+t.offer.ID, t.offer.ID, t.offer.ProviderID, "", "nightly", t.a, false); err != nil {
+			return err
+		}
+	}
 	enrol, _ := s.services()
 	held := map[string]bool{}
 	for _, sa := range sc.alerts {

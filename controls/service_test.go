@@ -257,4 +257,18 @@ func TestNightlyScanHoldsFastCompletion(t *testing.T) {
 	if len(list) != 1 || !list[0].PaymentHeld {
 		t.Errorf("queue after the scan: %+v", list)
 	}
+	// An imported offer was never screened at publication: the night does it.
+	imported := e.offer
+	imported.ID, imported.Title = "imported-1", "Devenez thérapeute énergéticien"
+	imported.Description = "Soins énergétiques, harmonisation des chakras, stage résidentiel avec jeûne hydrique."
+	if err := e.cat.Load(ctx, marketplace.Catalogue{Offers: []marketplace.Offer{imported}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.ctl.Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	list, _, _ = e.ctl.Queue(ctx, ctrl, controls.AlertFilter{OfferID: "imported-1"}, marketplace.Page{})
+	if len(list) != 1 || list[0].Detector != controls.DetectSect || list[0].OfferHeld || list[0].Source != "nightly" {
+		t.Errorf("imported offer after the scan: %+v", list)
+	}
 }

@@ -28,6 +28,9 @@ func init() {
 			log.Info("controls scan", "providers", rep.Providers, "offers", rep.Offers, "dossiers", rep.Dossiers,
 				"evaluations", rep.Evaluations, "alerts", rep.Alerts, "held", rep.Held, "duration", rep.Duration, "err", err)
 			return err
+		}}, {Name: "controls-price-baselines", Schedule: "7 * * * *", Run: func(ctx context.Context) error {
+			_, err := a.controls.RefreshBaselines(ctx)
+			return err
 		}}}, nil
 	})
 	registerEvaluation("controls", command{
