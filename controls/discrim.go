@@ -100,7 +100,7 @@ func discrimPatterns() []pattern {
 		"pas de maghrebin*", "pas d africain*", "pas d etranger*", "etranger* s abstenir", "origine* .. s abstenir", "couleur de peau")...)
 	all = append(all, d(CritAppearance, 0.7, "bonne presentation exig*", "bonne presentation obligatoire", "bonne presentation indispensable",
 		"physique agreable", "physique avantageux", "belle presentation", "taille minimum", "taille minimale", "poids maximum",
-		"jolie*", "mince*", "sans tatouage*", "pas de tatouage*", "silhouette")...)
+		"jeune* et jolie*", "jolie* fille*", "mince* exig*", "silhouette mince*", "sans tatouage*", "pas de tatouage*")...)
 	all = append(all, ind(CritAppearance, 0.35, "bonne presentation", "presentation soignee exig*")...)
 	all = append(all, d(CritFamily, 0.7, "sans enfant*", "pas d enfant*", "celibataire* exig*", "celibataire* uniquement", "situation familiale",
 		"sans charge* de famille", "mere* de famille s abstenir", "pas de contrainte* familiale*")...)
