@@ -30,6 +30,14 @@ func (p *Pages) registerControls(g gin.IRouter) {
 	g.GET("/organisme/offres/:id/examen", p.handle(p.offerExamination))
 }
 
+// reviewURL is where the provider of an offer waiting for review reads why.
+func reviewURL(o marketplace.Offer) string {
+	if o.Status != marketplace.Review {
+		return ""
+	}
+	return "/organisme/offres/" + o.ID + "/examen"
+}
+
 // reviewer is the signed-in controller (or administrator).
 func reviewer(c *gin.Context) (controls.Reviewer, error) {
 	v := viewerOf(c)
@@ -242,6 +250,12 @@ func (p *Pages) controlAct(c *gin.Context) (string, error) {
 	switch {
 	case errors.As(err, &ve):
 		return "", &pageError{http.StatusBadRequest, "La décision n’a pas été enregistrée : " + controlFieldMessage(ve)}
+	case errors.Is(err, marketplace.ErrNotPublishable):
+		return "", &pageError{http.StatusConflict, "L’offre ne peut pas être publiée : l’organisme n’a plus de certification Qualiopi valide."}
+	case errors.Is(err, marketplace.ErrInvalidState):
+		return "", moneyPageError(err)
+	case errors.Is(err, marketplace.ErrConflict):
+		return "", &pageError{http.StatusConflict, "Cette décision n’est plus possible : le dossier, l’offre ou l’alerte a changé entre-temps. Rechargez la page."}
 	case err != nil:
 		return "", moneyPageError(err)
 	}

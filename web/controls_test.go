@@ -64,6 +64,13 @@ func TestControlPages(t *testing.T) {
 	if got, _ := s.store.Offer(context.Background(), o.ID); got.Status != marketplace.Review {
 		t.Errorf("a refused decision changed the offer to %s", got.Status)
 	}
+	// The controller reads the held offer; its provider is sent to why.
+	if res, _ := s.get(t, "/formations/"+o.ID, ctl); res.StatusCode != 200 {
+		t.Errorf("the controller cannot read the held offer: %d", res.StatusCode)
+	}
+	if _, page := s.get(t, "/formations/"+o.ID, provider); !strings.Contains(page, `href="/organisme/offres/`+o.ID+`/examen"`) {
+		t.Error("the offer page does not send its provider to the review")
+	}
 	// The provider reads why.
 	res, page = s.get(t, "/organisme/offres/"+o.ID+"/examen", provider)
 	if res.StatusCode != 200 || !strings.Contains(page, "En attente de l’examen") || !strings.Contains(page, "jeûne hydrique") {

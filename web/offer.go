@@ -18,6 +18,9 @@ import (
 type offerView struct {
 	Title       string
 	Unpublished string // the note shown to its provider when the offer is not public
+	// ReviewURL, for an offer waiting for review, is where its provider
+	// reads why.
+	ReviewURL string
 	CertCode    string
 	CertTitle   string
 	CertLevel   string
@@ -51,6 +54,7 @@ type providerCard struct {
 var statusNotes = map[marketplace.Status]string{
 	marketplace.Draft:       "Cette formation est un brouillon : elle n’est pas publiée. Seuls son organisme et les administrateurs la voient.",
 	marketplace.Unpublished: "Cette formation a été retirée : elle n’est plus publiée. Seuls son organisme et les administrateurs la voient.",
+	marketplace.Review:      "Cette formation attend l’examen d’un contrôleur avant sa publication. Seuls son organisme, les contrôleurs et les administrateurs la voient.",
 }
 
 // offer shows a published offer to anyone. An offer that is not published
@@ -86,7 +90,7 @@ func (p *Pages) offer(c *gin.Context) (response, error) {
 	}
 	o := hit.Offer
 	v := offerView{
-		Title: o.Title, Unpublished: statusNotes[o.Status],
+		Title: o.Title, Unpublished: statusNotes[o.Status], ReviewURL: reviewURL(o),
 		CertCode: o.Certification.Code, CertTitle: o.Certification.Title,
 		Description: paragraphs(o.Description), Objectives: paragraphs(o.Objectives), Skills: o.Skills,
 		Price: price(o.PriceCents), Hours: hours(o.Hours), Modality: modalityLabel(o.Modality),

@@ -168,12 +168,14 @@ func viewerOf(c *gin.Context) *viewer {
 }
 
 // mayManage reports whether the signed-in viewer may see an offer of the
-// provider even when it is not published: its provider or an administrator.
+// provider even when it is not published: its provider, an administrator,
+// or a controller (who reviews offers held before publication).
 func mayManage(v *viewer, providerID string) bool {
 	if v == nil {
 		return false
 	}
-	return v.principal.Role == auth.Admin || v.principal.Role == auth.Provider && v.principal.Subject == providerID
+	return v.principal.Role == auth.Admin || v.principal.Role == auth.Controller ||
+		v.principal.Role == auth.Provider && v.principal.Subject == providerID
 }
 
 // demoView is the data of the demo sign-in page.
