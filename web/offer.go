@@ -20,7 +20,7 @@ type offerView struct {
 	Unpublished string // the note shown to its provider when the offer is not public
 	// ReviewURL, for an offer waiting for review, is where its provider
 	// reads why.
-	ReviewURL string
+	ReviewURL   string
 	CertCode    string
 	CertTitle   string
 	CertLevel   string
