@@ -1,13 +1,16 @@
 package api_test
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/parcours/parcours/api"
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/controls"
+	"github.com/parcours/parcours/marketplace"
 )
 
 // TestControlsNeedTheControllerRole: the queue, an alert and the actions
@@ -97,4 +100,20 @@ func TestScreeningShowsPassageAndCriterion(t *testing.T) {
 		body: `{"kind":"poem","fields":{"title":"x"}}`}), http.StatusBadRequest, "kind")
 	problem(t, e.do(req{method: "POST", path: "/api/v1/controls/screenings", token: e.token(t, auth.Learner, "a"),
 		body: `{"kind":"job_post","fields":{"title":"x"}}`}), http.StatusForbidden, "")
+}
+
+// TestDossierShowsItsHold: a held dossier says why, to whoever may read it.
+func TestDossierShowsItsHold(t *testing.T) {
+	e := newEnv(t)
+	d := marketplace.Dossier{ID: "dossier-held", AccountID: "acct-1", OfferID: e.offer.ID, ProviderID: e.lyon.ID, Title: e.offer.Title,
+		State: marketplace.InTraining, Billing: marketplace.DepositPaid, PriceCents: 890000, Version: 1,
+		Hold: &marketplace.PaymentHold{At: time.Date(2026, 5, 4, 9, 0, 0, 0, time.UTC), By: "controls", Reason: "Paiement suspendu : formation terminée trop vite."}}
+	if _, err := e.store.Apply(context.Background(), marketplace.Op{Key: "k", Fingerprint: "k", Dossier: &d}); err != nil {
+		t.Fatal(err)
+	}
+	var out api.DossierOutput
+	decode(t, e.do(req{method: "GET", path: "/api/v1/dossiers/dossier-held", token: e.as(t, e.lyon)}), &out)
+	if out.Hold == nil || out.Hold.Reason != d.Hold.Reason || !out.Hold.Since.Equal(d.Hold.At) {
+		t.Errorf("hold = %+v", out.Hold)
+	}
 }
