@@ -19,6 +19,7 @@ func TestEvaluationFloor(t *testing.T) {
 		DetectSect: {1, 1}, DetectDiscrim: {1, 1}, DetectFastExit: {1, 1}, DetectQualiopi: {1, 1},
 		DetectPrice: {1, 0.8}, DetectVolume: {0.8, 1}, DetectSharedOrig: {0.6, 1}, DetectTakeover: {0.75, 0.75},
 		DetectCanvassing: {1, 0.75}, DetectEvaluations: {1, 0.75}, DetectFlooding: {0.75, 1},
+		DetectSect + HeldOut: {1, 0.66}, DetectDiscrim + HeldOut: {1, 1},
 	}
 	for d, f := range floor {
 		c := ev.Detectors[d]
