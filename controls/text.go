@@ -20,13 +20,14 @@ type token struct {
 // or a hyphen ends a word, as "l'âge" is "l" and "age"), each folded by
 // package fold and stemmed.
 func tokenize(s string) []token {
-	var out []token
+	out := make([]token, 0, len(s)/6)
 	start := -1
 	flush := func(end int) {
 		if start < 0 {
 			return
 		}
-		for _, w := range fold.Words(s[start:end]) {
+		w := foldWord(s[start:end])
+		if w != "" {
 			out = append(out, token{folded: w, stem: stem(w), start: start, end: end})
 		}
 		start = -1
@@ -42,6 +43,29 @@ func tokenize(s string) []token {
 	}
 	flush(len(s))
 	return out
+}
+
+// foldWord folds one word (a run of letters, digits and marks): lower-case
+// ASCII words, most of a French text, skip the Unicode normalisation.
+func foldWord(w string) string {
+	ascii, lower := true, true
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		if c >= 0x80 {
+			ascii = false
+			break
+		}
+		if c >= 'A' && c <= 'Z' {
+			lower = false
+		}
+	}
+	switch {
+	case ascii && lower:
+		return w
+	case ascii:
+		return strings.ToLower(w)
+	}
+	return strings.ReplaceAll(fold.String(w), " ", "")
 }
 
 // stem reduces a folded French word to a stem shared by its inflections:
@@ -167,12 +191,24 @@ func (p part) matches(t token) bool {
 // their first part's stem, so a text is read once whatever the number of
 // patterns. It is safe for concurrent use once built.
 type matcher struct {
-	byStem map[string][]*pattern
-	other  []*pattern // patterns starting with a prefix, a number or any word
+	byStem   map[string][]*pattern
+	byExact  map[string][]*pattern // first part "=word"
+	byPrefix map[string][]*pattern // first part "word*", by its first three bytes
+	numbers  []*pattern            // first part "#"
+	other    []*pattern            // first part "?" or a short prefix
+}
+
+// prefixKey is the index key of a prefix pattern or of a word: its first
+// three bytes (prefixes are at least three letters long).
+func prefixKey(w string) string {
+	if len(w) > 3 {
+		return w[:3]
+	}
+	return w
 }
 
 func newMatcher(ps []pattern) *matcher {
-	m := &matcher{byStem: map[string][]*pattern{}}
+	m := &matcher{byStem: map[string][]*pattern{}, byExact: map[string][]*pattern{}, byPrefix: map[string][]*pattern{}}
 	for i := range ps {
 		p := &ps[i]
 		p.parts = compile(p.raw)
@@ -182,10 +218,17 @@ func newMatcher(ps []pattern) *matcher {
 		for j, u := range p.unless {
 			p.unless[j] = stem(fold.String(u))
 		}
-		if f := p.parts[0]; !f.prefix && !f.number && !f.any && !f.exact {
-			m.byStem[f.stem] = append(m.byStem[f.stem], p)
-		} else {
+		switch f := p.parts[0]; {
+		case f.exact:
+			m.byExact[f.stem] = append(m.byExact[f.stem], p)
+		case f.prefix && len(f.stem) >= 3:
+			m.byPrefix[prefixKey(f.stem)] = append(m.byPrefix[prefixKey(f.stem)], p)
+		case f.number:
+			m.numbers = append(m.numbers, p)
+		case f.any, f.prefix: // a prefix of one or two letters: tried everywhere
 			m.other = append(m.other, p)
+		default:
+			m.byStem[f.stem] = append(m.byStem[f.stem], p)
 		}
 	}
 	return m
@@ -201,17 +244,21 @@ type hit struct {
 // is reported once per place.
 func (m *matcher) find(toks []token) []hit {
 	var out []hit
+	try := func(ps []*pattern, i int) {
+		for _, p := range ps {
+			if end, ok := matchAt(p.parts, toks, i); ok {
+				out = append(out, hit{p, i, end})
+			}
+		}
+	}
 	for i, t := range toks {
-		for _, p := range m.byStem[t.stem] {
-			if end, ok := matchAt(p.parts, toks, i); ok {
-				out = append(out, hit{p, i, end})
-			}
+		try(m.byStem[t.stem], i)
+		try(m.byExact[t.folded], i)
+		try(m.byPrefix[prefixKey(t.folded)], i)
+		if t.folded[0] >= '0' && t.folded[0] <= '9' {
+			try(m.numbers, i)
 		}
-		for _, p := range m.other {
-			if end, ok := matchAt(p.parts, toks, i); ok {
-				out = append(out, hit{p, i, end})
-			}
-		}
+		try(m.other, i)
 	}
 	return out
 }
