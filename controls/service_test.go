@@ -12,6 +12,8 @@ import (
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/store/bolt"
+	"github.com/parcours/parcours/store/mongo"
+	"github.com/parcours/parcours/store/mongo/mongotest"
 )
 
 type clock struct {
@@ -31,7 +33,7 @@ func (c contacts) ContactChangedAt(_ context.Context, id string) (time.Time, str
 }
 
 type env struct {
-	store *bolt.Store
+	store testStore
 	clock *clock
 	cat   *marketplace.CatalogueService
 	enrol *marketplace.EnrolmentService
@@ -44,13 +46,48 @@ type env struct {
 
 var ctrl = controls.Reviewer{ID: "controleur-1", Controller: true}
 
-func newEnv(t *testing.T) *env {
-	t.Helper()
-	s, err := bolt.Open(filepath.Join(t.TempDir(), "p.db"), time.Second)
-	if err != nil {
-		t.Fatal(err)
+// testStore is what a backend gives the controls and the marketplace.
+type testStore interface {
+	marketplace.Store
+	marketplace.EnrolmentStore
+	controls.Store
+}
+
+func TestMain(m *testing.M) { mongotest.Main(m) }
+
+// backends opens a fresh store of each backend.
+var backends = map[string]func(t *testing.T) testStore{
+	"bolt": func(t *testing.T) testStore {
+		s, err := bolt.Open(filepath.Join(t.TempDir(), "p.db"), time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	},
+	"mongo": func(t *testing.T) testStore {
+		srv := mongotest.Shared(t)
+		s, err := mongo.New(context.Background(), srv.Client(), mongo.Config{Database: srv.NewDatabase()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Database().Drop(context.Background()) })
+		return s
+	},
+}
+
+// onBoth runs a test on each backend.
+func onBoth(t *testing.T, f func(t *testing.T, e *env)) {
+	for name, open := range backends {
+		t.Run(name, func(t *testing.T) { f(t, newEnvOn(t, open(t))) })
 	}
-	t.Cleanup(func() { s.Close() })
+}
+
+func newEnv(t *testing.T) *env { return newEnvOn(t, backends["bolt"](t)) }
+
+func newEnvOn(t *testing.T, s testStore) *env {
+	t.Helper()
+	var err error
 	e := &env{store: s, clock: &clock{t: time.Date(2026, 3, 2, 11, 0, 0, 0, time.UTC)}, cont: contacts{}}
 	e.ctl = controls.New(controls.Config{Store: s, Dossiers: s, Catalogue: s, Contacts: e.cont, Now: e.clock.now, IPKey: []byte("k")})
 	e.cat = marketplace.NewCatalogueService(s, geo.Default(), e.clock.now)
@@ -101,7 +138,10 @@ func idem() marketplace.Idem {
 }
 
 func TestSectarianOfferWaitsForReviewThenControllerDecides(t *testing.T) {
-	e := newEnv(t)
+	onBoth(t, testSectarianReview)
+}
+
+func testSectarianReview(t *testing.T, e *env) {
 	ctx := context.Background()
 	o, err := e.cat.CreateOffer(ctx, marketplace.Actor{ProviderID: e.prov.ID}, marketplace.Offer{
 		ProviderID: e.prov.ID, Certification: marketplace.Certification{Code: "RS9999"}, Title: "Devenez thérapeute énergéticien",
@@ -153,7 +193,10 @@ func TestSectarianOfferWaitsForReviewThenControllerDecides(t *testing.T) {
 }
 
 func TestAccountTakeoverHoldsPaymentUntilReleased(t *testing.T) {
-	e := newEnv(t)
+	onBoth(t, testTakeoverHold)
+}
+
+func testTakeoverHold(t *testing.T, e *env) {
 	ctx := context.Background()
 	learner := e.learner(t, "255081416802538")
 	d, err := e.enrol.Request(ctx, learner, idem(), e.offer.ID, e.sess.ID)
@@ -232,7 +275,10 @@ func TestSuspendedProviderPublishesNothing(t *testing.T) {
 }
 
 func TestNightlyScanHoldsFastCompletion(t *testing.T) {
-	e := newEnv(t)
+	onBoth(t, testNightlyScan)
+}
+
+func testNightlyScan(t *testing.T, e *env) {
 	ctx := context.Background()
 	learner := e.learner(t, "255081416802538")
 	d, _ := e.enrol.Request(ctx, learner, idem(), e.offer.ID, e.sess.ID)
