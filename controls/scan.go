@@ -388,6 +388,16 @@ func (s *Service) apply(ctx context.Context, sc *scanner) error {
 			return err
 		}
 		didHold := false
+		if sa.hold {
+			// A controller's decision stands: a dossier whose alert was
+			// dismissed or closed (a release) is not held again.
+			switch old, err := s.cfg.Store.Alert(ctx, sa.alert.ID); {
+			case err == nil && old.Status != Open:
+				sa.hold, sa.alert.PaymentHeld = false, false
+			case err != nil && !errors.Is(err, ErrNotFound):
+				return err
+			}
+		}
 		if sa.hold && !held[sa.d.ID] && enrol != nil {
 			held[sa.d.ID] = true
 			reason := "Paiement suspendu dans l’attente de l’examen d’un contrôleur : " + strings.ToLower(DetectorLabel(sa.alert.Detector)) + "."

@@ -303,6 +303,19 @@ func testNightlyScan(t *testing.T, e *env) {
 	if len(list) != 1 || !list[0].PaymentHeld {
 		t.Errorf("queue after the scan: %+v", list)
 	}
+	// A controller releases the payment: the next night does not hold it again.
+	if _, _, err := e.ctl.Act(ctx, ctrl, list[0].ID, controls.ActRequest{Kind: controls.ActRelease, Reason: "formation intensive vérifiée sur place"}); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ = e.store.Dossier(ctx, d.ID); d.Hold != nil {
+		t.Fatal("still held after the release")
+	}
+	if _, err := e.ctl.Scan(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if d, _ = e.store.Dossier(ctx, d.ID); d.Hold != nil {
+		t.Error("the nightly scan held again a payment a controller released")
+	}
 	// An imported offer was never screened at publication: the night does it.
 	imported := e.offer
 	imported.ID, imported.Title = "imported-1", "Devenez thérapeute énergéticien"
