@@ -120,7 +120,7 @@ type ActionKind string
 
 // Controller actions.
 const (
-	ActDismiss      ActionKind = "dismiss"            // nothing wrong: close the alert
+	ActDismiss      ActionKind = "dismiss"            // nothing wrong: close the alert (publishes an offer it alone held)
 	ActHold         ActionKind = "hold_payment"       // hold the dossier's payment
 	ActRelease      ActionKind = "release_payment"    // release it (the provider is paid if due)
 	ActUnpublish    ActionKind = "unpublish_offer"    // withdraw the offer

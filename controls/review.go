@@ -176,6 +176,24 @@ func (s *Service) Act(ctx context.Context, who Reviewer, alertID string, r ActRe
 	switch r.Kind {
 	case ActDismiss:
 		status = Dismissed
+		if a.OfferHeld {
+			// Nothing wrong: the offer held for this alert is published,
+			// unless another open alert holds it too.
+			others, _, err := s.cfg.Store.Alerts(ctx, AlertFilter{OfferID: a.OfferID, Status: Open}, marketplace.Page{Limit: marketplace.MaxPageSize})
+			if err != nil {
+				return Alert{}, Action{}, err
+			}
+			held := false
+			for _, o := range others {
+				held = held || o.ID != a.ID && o.OfferHeld
+			}
+			if !held && cat != nil {
+				if _, err := cat.SetOfferStatus(ctx, a.OfferID, marketplace.Published); err != nil && !errors.Is(err, ErrConflict) {
+					return Alert{}, Action{}, err
+				}
+			}
+			a.OfferHeld = false
+		}
 	case ActNote:
 	case ActHold:
 		if err := need("dossier", a.DossierID); err != nil {

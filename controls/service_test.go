@@ -331,3 +331,36 @@ func testNightlyScan(t *testing.T, e *env) {
 		t.Errorf("imported offer after the scan: %+v", list)
 	}
 }
+
+// TestDismissPublishesAnOfferItAloneHeld: an offer held by two detectors
+// is published only once both alerts are dismissed.
+func TestDismissPublishesAnOfferItAloneHeld(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	o, err := e.cat.CreateOffer(ctx, marketplace.Actor{ProviderID: e.prov.ID}, marketplace.Offer{
+		ProviderID: e.prov.ID, Certification: marketplace.Certification{Code: "RS9999"}, Title: "Devenez thérapeute énergéticien",
+		Description: "Soins énergétiques et stage résidentiel avec jeûne hydrique.", PriceCents: 900_00, Hours: 30,
+		Modality: marketplace.InPerson, Commune: "69123", Status: marketplace.Published,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Objectives = "Réservé aux femmes de moins de 40 ans."
+	o.Status = marketplace.Published
+	if o, err = e.cat.UpdateOffer(ctx, marketplace.Actor{ProviderID: e.prov.ID}, o, time.Time{}); err != nil || o.Status != marketplace.Review {
+		t.Fatalf("update: %s %v", o.Status, err)
+	}
+	sect, disc := controls.AlertID(controls.DetectSect, "offer:"+o.ID), controls.AlertID(controls.DetectDiscrim, "offer:"+o.ID)
+	if _, _, err := e.ctl.Act(ctx, ctrl, sect, controls.ActRequest{Kind: controls.ActDismiss, Reason: "atelier de relaxation sans risque"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.store.Offer(ctx, o.ID); got.Status != marketplace.Review {
+		t.Fatalf("published while the discrimination alert still holds it: %s", got.Status)
+	}
+	if _, _, err := e.ctl.Act(ctx, ctrl, disc, controls.ActRequest{Kind: controls.ActDismiss, Reason: "erreur de saisie corrigée par téléphone"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.store.Offer(ctx, o.ID); got.Status != marketplace.Published {
+		t.Errorf("offer %s after both alerts were dismissed", got.Status)
+	}
+}
