@@ -335,6 +335,13 @@ func (e *testEnv) routes(tb testing.TB) []route {
 		{"POST", "/api/v1/funders/rules/" + e.lyon.ID + "/budget", `{"amount_cents":100}`, false},
 		{"POST", "/api/v1/admin/employment-declarations", `{"csv":""}`, false},
 		{"POST", "/api/v1/payments/webhook/card", `{}`, false},
+
+		// Controls: controls_test.go tests their rules.
+		{"GET", "/api/v1/controls/alerts", "", false},
+		{"GET", "/api/v1/controls/alerts/" + e.lyon.ID, "", false},
+		{"POST", "/api/v1/controls/alerts/" + e.lyon.ID + "/actions", `{"kind":"note","reason":"x"}`, false},
+		{"POST", "/api/v1/controls/screenings", `{"kind":"job_post","fields":{"title":"Serveur H/F"}}`, false},
+		{"GET", o + "/review", "", false},
 	}, e.jobRoutes()...)
 }
 
@@ -414,6 +421,12 @@ func TestWrongRoleIsForbidden(t *testing.T) {
 		{"GET /api/v1/me/skills", auth.Employer},
 		{"GET /api/v1/me/gap?occupation=M1805", auth.Provider},
 		{"GET /api/v1/me/passerelles", auth.Admin},
+		{"GET /api/v1/controls/alerts", auth.Provider},
+		{"GET /api/v1/controls/alerts/" + e.lyon.ID, auth.Learner},
+		{"POST /api/v1/controls/alerts/" + e.lyon.ID + "/actions", auth.Provider},
+		{"POST /api/v1/controls/alerts/" + e.lyon.ID + "/actions", auth.Employer},
+		{"POST /api/v1/controls/screenings", auth.Learner},
+		{"GET " + o + "/review", auth.Learner},
 	} {
 		t.Run(string(c.role)+" "+c.route, func(t *testing.T) {
 			r, ok := byRoute[c.route]

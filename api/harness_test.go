@@ -22,6 +22,7 @@ import (
 
 	"github.com/parcours/parcours/api"
 	"github.com/parcours/parcours/auth"
+	"github.com/parcours/parcours/controls"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/matching"
@@ -40,6 +41,7 @@ type testStore interface {
 	marketplace.Store
 	marketplace.EnrolmentStore
 	skills.Store
+	controls.Store
 }
 
 // testMaxBody is the body limit of test servers, small so that oversized
@@ -68,6 +70,9 @@ type testEnv struct {
 
 	index      *search.Index
 	neutrality *search.Monitor
+
+	// ctl is the automatic controls, wired as serve wires them.
+	ctl *controls.Service
 
 	lyon, villeurbanne, nocert marketplace.Provider
 	offer, draft, otherOffer   marketplace.Offer
@@ -126,12 +131,19 @@ func newEnvOn(tb testing.TB, store testStore, b *bolt.Store, opts ...func(*api.D
 	e.graph = g
 	e.cat.Observe(g)
 	e.webhookKey = []byte("test-webhook-key-test-webhook-key")
+	e.ctl = controls.New(controls.Config{Store: store, Dossiers: store, Catalogue: store, IPKey: []byte("test-ip-key"),
+		Now: func() time.Time { return time.Now().Add(time.Duration(e.shift.Load())) }})
+	e.cat.SetGate(e.ctl)
+	// The enrolment service runs without the real-time dossier control:
+	// the money tests move their clock in ways no real training does
+	// (controls_test.go wires it where it is tested).
 	e.enrol = marketplace.NewEnrolmentService(store, store, marketplace.EnrolmentConfig{
 		NIRKey:     []byte("test-nir-key-test-nir-key-test-ni"),
 		CoPayments: []marketplace.CoPayment{{From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Cents: 102_23}},
 		Payments:   marketplace.DemoPayments{},
 		Now:        func() time.Time { return time.Now().Add(time.Duration(e.shift.Load())) },
 	})
+	e.ctl.Attach(e.enrol, e.cat)
 	e.index = search.New()
 	e.cat.Observe(e.index)
 	e.neutrality = search.NewMonitor(e.index, nil, 20, 3, 10)
@@ -145,6 +157,7 @@ func newEnvOn(tb testing.TB, store testStore, b *bolt.Store, opts ...func(*api.D
 		Tokens:         e.tokens,
 		Index:          e.index,
 		Neutrality:     e.neutrality,
+		Controls:       e.ctl,
 
 		StepUp:        auth.StepUp{ACR: "eidas2", MaxAge: 10 * time.Minute},
 		MaxBodyBytes:  testMaxBody,

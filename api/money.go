@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/parcours/parcours/auth"
+	"github.com/parcours/parcours/controls"
 	"github.com/parcours/parcours/ingest"
 	"github.com/parcours/parcours/marketplace"
 )
@@ -231,6 +232,14 @@ type DossierOutput struct {
 	RequestedAt    time.Time     `json:"requested_at"`
 	UpdatedAt      time.Time     `json:"updated_at"`
 	Version        int64         `json:"version"`
+	// Hold is set while a control holds the payment to the provider.
+	Hold *HoldOutput `json:"hold,omitempty"`
+}
+
+// HoldOutput says why a dossier's payment is held, and since when.
+type HoldOutput struct {
+	Since  time.Time `json:"since"`
+	Reason string    `json:"reason"`
 }
 
 func dossierOutput(d marketplace.Dossier) DossierOutput {
@@ -246,6 +255,9 @@ func dossierOutput(d marketplace.Dossier) DossierOutput {
 	}
 	for _, sh := range d.Funding {
 		out.Funding = append(out.Funding, ShareOutput{Kind: sh.Kind, Cents: sh.Cents})
+	}
+	if d.Hold != nil {
+		out.Hold = &HoldOutput{Since: d.Hold.At, Reason: d.Hold.Reason}
 	}
 	return out
 }
@@ -331,6 +343,9 @@ func (s *Server) requestDossier(c *gin.Context) error {
 	d, err := s.Enrolment.Request(c, who, dossierIdem(c, http.StatusCreated), in.OfferID, in.SessionID)
 	if err != nil {
 		return err
+	}
+	if s.Controls != nil {
+		s.Controls.Note(c, d.AccountID, controls.SignalEnrol, d.OfferID, c.ClientIP(), deviceCookie(c))
 	}
 	c.Header("Location", "/api/v1/dossiers/"+d.ID)
 	writeDossier(c, http.StatusCreated, d)

@@ -145,7 +145,7 @@ func (s *Server) listOffers(c *gin.Context) error {
 		case raw == "any":
 			st = ""
 		case !st.Valid():
-			return invalid("status", "must be draft, published, unpublished or any")
+			return invalid("status", "must be draft, published, unpublished, review or any")
 		}
 		if st != marketplace.Published && !canSeeUnpublished(c, f.ProviderID) {
 			if _, ok := principal(c); !ok {

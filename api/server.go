@@ -15,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/parcours/parcours/auth"
+	"github.com/parcours/parcours/controls"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/matching"
@@ -82,6 +83,10 @@ type Deps struct {
 
 	// Matching, when set, adds the job matching endpoints.
 	Matching *matching.Service
+	// Controls, when set, adds the controllers' review queue, text
+	// screening, the providers' view of their offers' review, and notes
+	// enrolment requests for the fraud detectors.
+	Controls *controls.Service
 }
 
 // Server is the HTTP API. It is an http.Handler, safe for concurrent use.
@@ -199,6 +204,9 @@ func (s *Server) routes() {
 	}
 	if s.Matching != nil {
 		s.matchingRoutes(v1)
+	}
+	if s.Controls != nil {
+		s.controlsRoutes(v1)
 	}
 	if s.Pages != nil {
 		s.Pages.Register(r.Group("/", s.rateLimit))

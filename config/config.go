@@ -34,6 +34,7 @@ type Config struct {
 	Log       Log       `yaml:"log"`
 	Money     Money     `yaml:"money"`
 	Matching  Matching  `yaml:"matching"`
+	Controls  Controls  `yaml:"controls"`
 }
 
 // Money configures training accounts, dossiers and payments.
@@ -283,6 +284,7 @@ func Default() Config {
 		},
 		Matching: Matching{Schedule: "*/15 * * * *", Shards: 4, PerOffer: 20, PerCandidate: 10, KeepDays: 7,
 			SwipesPerHour: 300, MessagesPerHour: 60, SkillModel: SkillModel{Model: "gpt-4o-mini", Timeout: 5 * time.Second}},
+		Controls: defaultControls(),
 	}
 }
 
@@ -602,6 +604,7 @@ func (c Config) Validate() error {
 	if c.Money.Payments.Name == "" || strings.ContainsAny(c.Money.Payments.Name, "/: ") {
 		bad("money.payments.name", "must be a short name without / : or spaces")
 	}
+	c.Controls.validate(bad)
 	switch c.Log.Format {
 	case "text", "json":
 	default:

@@ -18,6 +18,10 @@ type Text struct {
 	// Certification is the registered certification the text prepares
 	// for (RNCP or RS code), empty when none.
 	Certification string
+	// Ref, when set, names the screened record ("job_post:<id>"): a
+	// screening that holds the text then opens an alert in the
+	// controllers' review queue. Optional.
+	Ref string
 }
 
 // Finding is one passage a detector flags, and why.

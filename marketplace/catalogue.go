@@ -38,6 +38,7 @@ type CatalogueService struct {
 	store     Store
 	places    Places
 	observers []Observer
+	gate      Gate
 	now       func() time.Time
 	newID     func() string
 }
@@ -178,10 +179,15 @@ func (c *CatalogueService) CreateOffer(ctx context.Context, who Actor, o Offer) 
 	c.resolvePlace(&o)
 	now := c.today()
 	o.ID, o.CreatedAt, o.UpdatedAt = c.newID(), now, now
+	admitted, err := c.admit(ctx, &o, nil)
+	if err != nil {
+		return Offer{}, err
+	}
 	if err := c.store.CreateOffer(ctx, o); err != nil {
 		return Offer{}, err
 	}
 	c.saved(ctx, o)
+	c.gated(ctx, o, admitted)
 	return o, nil
 }
 
@@ -219,10 +225,15 @@ func (c *CatalogueService) UpdateOffer(ctx context.Context, who Actor, o Offer, 
 	}
 	c.resolvePlace(&o)
 	o.CreatedAt, o.UpdatedAt = old.CreatedAt, c.later(old.UpdatedAt)
+	admitted, err := c.admit(ctx, &o, &old)
+	if err != nil {
+		return Offer{}, err
+	}
 	if err := c.store.UpdateOffer(ctx, o, old.UpdatedAt); err != nil {
 		return Offer{}, err
 	}
 	c.saved(ctx, o)
+	c.gated(ctx, o, admitted)
 	return o, nil
 }
 

@@ -141,6 +141,11 @@ type Dossier struct {
 	Evaluated   bool
 	UpdatedAt   time.Time
 	Version     int64
+
+	// Hold, when set, blocks every payment of the dossier to its provider
+	// until a controller releases it (see HoldPayment); stores refuse an
+	// operation that would pay a held dossier's provider.
+	Hold *PaymentHold `json:",omitempty"`
 }
 
 // StateError says that an action is not allowed in a dossier's state. It

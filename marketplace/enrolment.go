@@ -44,8 +44,11 @@ type EnrolmentConfig struct {
 	// provider is paid without the learner's evaluation.
 	EvaluationReleaseDays int
 	Payments              PaymentProvider
-	Log                   *slog.Logger
-	Now                   func() time.Time // nil: time.Now
+	// Control, when set, scores dossiers at acceptance, exit declaration
+	// and external payment, and may hold their payment (package controls).
+	Control DossierControl
+	Log     *slog.Logger
+	Now     func() time.Time // nil: time.Now
 }
 
 // Deadlines of the lifecycle, in working days.
@@ -471,6 +474,7 @@ func (s *EnrolmentService) Accept(ctx context.Context, who Party, idem Idem, id 
 	instant := ok && ip.Instant()
 	var plan Plan
 	var d Dossier
+	var verdict ControlVerdict
 	for attempt := 0; ; attempt++ {
 		d, err = s.transition(ctx, who, idem, id, MoveHold, func(d *Dossier, now time.Time) ([]Posting, *Evaluation, error) {
 			if who.AccountID != d.AccountID {
@@ -526,6 +530,7 @@ func (s *EnrolmentService) Accept(ctx context.Context, who Party, idem Idem, id 
 				d.Billing = DepositPaid
 				d.Deadline = AddWorkingDays(d.SessionStart, DeclarationDays)
 			}
+			verdict = s.control(ctx, EventAccept, d, now)
 			return merge(ps), nil, nil
 		})
 		// A balance spent meanwhile: plan again from the new balances.
@@ -533,6 +538,9 @@ func (s *EnrolmentService) Accept(ctx context.Context, who Party, idem Idem, id 
 			continue
 		}
 		break
+	}
+	if err == nil {
+		s.recordControl(ctx, EventAccept, d, verdict)
 	}
 	if err != nil || d.Billing != DepositWait {
 		return d, err
@@ -555,7 +563,8 @@ func (s *EnrolmentService) ConfirmPayment(ctx context.Context, key, provider, pa
 	if !ok {
 		return Dossier{}, fmt.Errorf("payment %s: %w", paymentID, ErrNotFound)
 	}
-	return s.transition(ctx, Party{Admin: true}, Idem{Key: key, Fingerprint: key}, id, MovePayment, func(d *Dossier, now time.Time) ([]Posting, *Evaluation, error) {
+	var verdict ControlVerdict
+	d, err := s.transition(ctx, Party{Admin: true}, Idem{Key: key, Fingerprint: key}, id, MovePayment, func(d *Dossier, now time.Time) ([]Posting, *Evaluation, error) {
 		if d.State != Accepted || d.Billing != DepositWait || d.PaymentID != paymentID || d.PaymentProvider != provider {
 			return nil, nil, stateErr(d, "confirm a payment")
 		}
@@ -566,8 +575,13 @@ func (s *EnrolmentService) ConfirmPayment(ctx context.Context, key, provider, pa
 		}
 		d.Billing = DepositPaid
 		d.Deadline = AddWorkingDays(d.SessionStart, DeclarationDays)
+		verdict = s.control(ctx, EventPayment, d, now)
 		return transfer(ExternalSource(provider), HoldAccount(d.ID), cents), nil, nil
 	})
+	if err == nil {
+		s.recordControl(ctx, EventPayment, d, verdict)
+	}
+	return d, err
 }
 
 // Cancel ends a dossier before the training starts. The learner cancels
@@ -594,6 +608,8 @@ func (s *EnrolmentService) Cancel(ctx context.Context, who Party, idem Idem, id,
 				d.State = CanceledByAttendee
 				if WorkingDaysBetween(now, d.SessionStart) > FreeCancellationDays || reason == string(ForceMajeure) {
 					ps = d.settle(0)
+				} else if d.Hold != nil {
+					return nil, nil, fmt.Errorf("a late cancellation pays the provider: %w", ErrPaymentHeld)
 				} else {
 					paid := d.held()
 					ps = d.settle(paid)
@@ -686,7 +702,8 @@ func (s *EnrolmentService) DeclareExit(ctx context.Context, who Party, idem Idem
 	if err := v.Err(); err != nil {
 		return Dossier{}, err
 	}
-	return s.transition(ctx, who, idem, id, "", func(d *Dossier, now time.Time) ([]Posting, *Evaluation, error) {
+	var verdict ControlVerdict
+	d, err := s.transition(ctx, who, idem, id, "", func(d *Dossier, now time.Time) ([]Posting, *Evaluation, error) {
 		if who.ProviderID != d.ProviderID && !who.Admin {
 			return nil, nil, fmt.Errorf("only the dossier's provider may declare the exit: %w", ErrForbidden)
 		}
@@ -695,8 +712,13 @@ func (s *EnrolmentService) DeclareExit(ctx context.Context, who Party, idem Idem
 		}
 		d.State, d.ExitedAt, d.CompletionRate, d.ExitReason = ServiceDoneDeclared, now, rate, reason
 		d.Deadline = Day(now).AddDate(0, 0, s.cfg.EvaluationReleaseDays)
+		verdict = s.control(ctx, EventExit, d, now)
 		return nil, nil, nil
 	})
+	if err == nil {
+		s.recordControl(ctx, EventExit, d, verdict)
+	}
+	return d, err
 }
 
 // payable is what the provider is paid for a finished dossier: its
@@ -719,6 +741,10 @@ func (s *EnrolmentService) Evaluate(ctx context.Context, who Party, idem Idem, i
 		ev := e
 		ev.DossierID, ev.OfferID, ev.ProviderID, ev.At = d.ID, d.OfferID, d.ProviderID, now
 		switch {
+		case d.State == ServiceDoneDeclared && d.Hold != nil:
+			// Recorded; the payment waits for the controller's release.
+			d.Evaluated, d.Deadline = true, time.Time{}
+			return nil, &ev, nil
 		case d.State == ServiceDoneDeclared:
 			d.Evaluated = true
 			return s.pay(d, "evaluated"), &ev, nil
@@ -788,6 +814,10 @@ func (s *EnrolmentService) EnforceDeadlines(ctx context.Context) (int, error) {
 					d.State, ps = CanceledByAttendeeNotRealized, d.settle(0)
 					refund = d.ExternalCents > 0
 					d.Billing = NotBillable
+				case d.State == ServiceDoneDeclared && d.Hold != nil:
+					// Held: the release pays it.
+					d.Deadline = time.Time{}
+					return nil, nil, nil
 				case d.State == ServiceDoneDeclared:
 					return s.pay(d, "evaluation_timeout"), nil, nil
 				default:

@@ -61,10 +61,13 @@ const (
 	Draft       Status = "draft"
 	Published   Status = "published"
 	Unpublished Status = "unpublished" // withdrawn by its provider or a controller
+	// Review: the provider asked to publish, and the controls hold the
+	// offer for a controller's review (see Gate).
+	Review Status = "review"
 )
 
 // Valid reports whether s is a known status.
-func (s Status) Valid() bool { return s == Draft || s == Published || s == Unpublished }
+func (s Status) Valid() bool { return s == Draft || s == Published || s == Unpublished || s == Review }
 
 // Offer is a training offer (action de formation) of one provider. Place
 // fields (Department, Region, Lat, Lon) are resolved from Commune by the
@@ -139,7 +142,8 @@ func (o *Offer) Validate(communeKnown func(string) bool) error {
 	}
 	if o.Status == "" {
 		o.Status = Draft
-	} else if !o.Status.Valid() {
+	} else if !o.Status.Valid() || o.Status == Review {
+		// Review is the controls' to set: a provider asks to publish.
 		v.Add("status", "must be draft, published or unpublished")
 	}
 	return v.Err()

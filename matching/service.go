@@ -309,7 +309,7 @@ func (s *Service) Publish(ctx context.Context, siret, id string, version int, co
 		action = "offer.published_unscreened"
 	} else {
 		fields := map[string]string{"title": o.Title, "description": o.Description}
-		scr, err := s.cfg.Screener.Screen(ctx, controls.Text{Kind: "job_post", Fields: fields})
+		scr, err := s.cfg.Screener.Screen(ctx, controls.Text{Kind: "job_post", Fields: fields, Ref: "job_post:" + o.ID})
 		if err != nil {
 			return JobOffer{}, fmt.Errorf("screening the post: %w", err)
 		}

@@ -508,6 +508,48 @@ func TestBrowser(t *testing.T) {
 		s.shift.Store(0)
 	})
 
+	// The controllers' review: the queue, an alert with its passages, a
+	// decision with its reason, the history; the provider's view.
+	t.Run("control review", func(t *testing.T) {
+		b.t = t
+		held := s.heldOffer(t)
+		signIn := func(role string) {
+			t.Helper()
+			b.open("/connexion-demo", 200)
+			b.do(chromedp.Click(chromedp.CSS("#role-" + role)))
+			b.navigate(chromedp.Click(chromedp.CSS("form.formulaire button[type=submit]")), 200)
+		}
+		signIn("controller")
+		b.open("/controles", 200)
+		if h1 := b.text("h1"); h1 != "Alertes à examiner" {
+			t.Errorf("queue h1 %q", h1)
+		}
+		if n := b.count("#file-alertes tbody tr"); n != 1 {
+			t.Errorf("%d alerts in the queue, want 1", n)
+		}
+		b.check("29-controles")
+		b.navigate(chromedp.Click(chromedp.CSS(`#file-alertes a`)), 200)
+		if n := b.count("#passages mark"); n < 2 {
+			t.Errorf("%d passages shown, want the flagged ones", n)
+		}
+		b.check("30-controle-alerte")
+		b.do(chromedp.SetValue(chromedp.CSS("#decision-choix"), "publish_offer"),
+			chromedp.SendKeys(chromedp.CSS("#motif"), "Atelier de relaxation encadré, aucun signal réel après examen."))
+		b.navigate(chromedp.Click(chromedp.CSS(`#decision button[type=submit]`)), 200)
+		if msg := b.text(".succes"); msg != "Décision enregistrée." {
+			t.Errorf("after the decision %q", msg)
+		}
+		if h := b.text("#historique"); !strings.Contains(h, "Publier l’offre après examen") || !strings.Contains(h, "aucun signal réel") {
+			t.Errorf("history %q", h)
+		}
+		b.check("31-controle-decision")
+		b.open("/organisme/offres/"+held.ID+"/examen", 200)
+		if st := b.text("#etat-offre"); st != "Publiée." {
+			t.Errorf("offer state after publication %q", st)
+		}
+		b.check("32-offre-examen")
+	})
+
 	t.Run("narrow screen", func(t *testing.T) {
 		b.t = t
 		b.do(chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateScale(1)))

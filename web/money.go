@@ -14,6 +14,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/parcours/parcours/auth"
+	"github.com/parcours/parcours/controls"
 	"github.com/parcours/parcours/marketplace"
 )
 
@@ -248,6 +249,7 @@ func (p *Pages) enrol(c *gin.Context) (string, error) {
 	if _, err := p.Enrolment.Request(c, who, formIdem(c), c.Param("id"), session); err != nil {
 		return "", err
 	}
+	p.note(c, controls.SignalEnrol, c.Param("id"))
 	return "/mon-compte?fait=demande", nil
 }
 
@@ -337,6 +339,8 @@ func (p *Pages) evaluate(c *gin.Context) (string, error) {
 type inboxRow struct {
 	ID, Title, OfferURL, Learner, State, Session, Price, Deadline, Key, EntryFrom string
 	CanPropose, CanRefuse, CanEntry, CanExit, CanCancel                           bool
+	// Hold says why the controls hold the payment, when they do.
+	Hold string
 }
 
 type inboxView struct {
@@ -373,6 +377,9 @@ func (p *Pages) inbox(c *gin.Context) (response, error) {
 			}
 		}
 		r.CanExit = d.State == marketplace.InTraining
+		if d.Hold != nil {
+			r.Hold = d.Hold.Reason
+		}
 		v.Dossiers = append(v.Dossiers, r)
 	}
 	c.Header("Cache-Control", "no-store")

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/parcours/parcours/controls"
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/search"
 )
@@ -17,6 +18,9 @@ import (
 type offerView struct {
 	Title       string
 	Unpublished string // the note shown to its provider when the offer is not public
+	// ReviewURL, for an offer waiting for review, is where its provider
+	// reads why.
+	ReviewURL   string
 	CertCode    string
 	CertTitle   string
 	CertLevel   string
@@ -50,6 +54,7 @@ type providerCard struct {
 var statusNotes = map[marketplace.Status]string{
 	marketplace.Draft:       "Cette formation est un brouillon : elle n’est pas publiée. Seuls son organisme et les administrateurs la voient.",
 	marketplace.Unpublished: "Cette formation a été retirée : elle n’est plus publiée. Seuls son organisme et les administrateurs la voient.",
+	marketplace.Review:      "Cette formation attend l’examen d’un contrôleur avant sa publication. Seuls son organisme, les contrôleurs et les administrateurs la voient.",
 }
 
 // offer shows a published offer to anyone. An offer that is not published
@@ -57,6 +62,7 @@ var statusNotes = map[marketplace.Status]string{
 // it does not exist, so the page does not tell that it ever did.
 func (p *Pages) offer(c *gin.Context) (response, error) {
 	id := c.Param("id")
+	p.note(c, controls.SignalVisit, id)
 	hit, ok := p.Index.Offer(id)
 	if ok {
 		// The index keeps no description: the store has the whole offer.
@@ -84,7 +90,7 @@ func (p *Pages) offer(c *gin.Context) (response, error) {
 	}
 	o := hit.Offer
 	v := offerView{
-		Title: o.Title, Unpublished: statusNotes[o.Status],
+		Title: o.Title, Unpublished: statusNotes[o.Status], ReviewURL: reviewURL(o),
 		CertCode: o.Certification.Code, CertTitle: o.Certification.Title,
 		Description: paragraphs(o.Description), Objectives: paragraphs(o.Objectives), Skills: o.Skills,
 		Price: price(o.PriceCents), Hours: hours(o.Hours), Modality: modalityLabel(o.Modality),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/parcours/parcours/controls"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/search"
@@ -554,6 +555,7 @@ func (p *Pages) search(c *gin.Context) (response, error) {
 	if err != nil {
 		return response{}, err
 	}
+	p.note(c, controls.SignalSearch, "")
 	l.Empty, l.Hints = "Aucune formation ne correspond à cette recherche.", emptyHints
 	v := resultsView{Heading: "Résultats de recherche", Form: p.form(sp, true), List: l, Facets: p.facets(sp, l.facets)}
 	title := "Recherche"

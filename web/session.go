@@ -33,7 +33,9 @@ type viewer struct {
 	Name      string // the provider's name, or the subject
 	Learner   bool   // the menu shows "Mon compte"
 	Provider  bool   // the menu shows the provider's inbox
-	principal auth.Principal
+	// Controller: the menu shows the controls' review queue.
+	Controller bool
+	principal  auth.Principal
 }
 
 var roleLabels = map[auth.Role]string{
@@ -149,7 +151,8 @@ func (p *Pages) startSession(c *gin.Context, se auth.Session) (auth.Session, err
 
 // describe names a principal for the banner.
 func (p *Pages) describe(ctx context.Context, pr auth.Principal) *viewer {
-	v := &viewer{RoleLabel: roleLabels[pr.Role], Name: pr.Subject, principal: pr, Learner: pr.Role == auth.Learner, Provider: pr.Role == auth.Provider}
+	v := &viewer{RoleLabel: roleLabels[pr.Role], Name: pr.Subject, principal: pr, Learner: pr.Role == auth.Learner, Provider: pr.Role == auth.Provider,
+		Controller: pr.Role == auth.Controller || pr.Role == auth.Admin}
 	if pr.Role == auth.Provider {
 		if prov, err := p.Catalogue.Store().Provider(ctx, pr.Subject); err == nil {
 			v.Name = prov.Name
@@ -165,12 +168,14 @@ func viewerOf(c *gin.Context) *viewer {
 }
 
 // mayManage reports whether the signed-in viewer may see an offer of the
-// provider even when it is not published: its provider or an administrator.
+// provider even when it is not published: its provider, an administrator,
+// or a controller (who reviews offers held before publication).
 func mayManage(v *viewer, providerID string) bool {
 	if v == nil {
 		return false
 	}
-	return v.principal.Role == auth.Admin || v.principal.Role == auth.Provider && v.principal.Subject == providerID
+	return v.principal.Role == auth.Admin || v.principal.Role == auth.Controller ||
+		v.principal.Role == auth.Provider && v.principal.Subject == providerID
 }
 
 // demoView is the data of the demo sign-in page.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/parcours/parcours/api"
 	"github.com/parcours/parcours/auth"
+	"github.com/parcours/parcours/controls"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/search"
@@ -37,6 +38,8 @@ type stack struct {
 	// real time), so that tests can reach a session's start.
 	shift *atomic.Int64
 	fix   fixture
+	// ctl is the automatic controls and their review.
+	ctl *controls.Service
 }
 
 // newStack builds the service over a fresh store holding the fixture
@@ -92,8 +95,14 @@ func newStackWith(t testing.TB, demoMode bool, extra *marketplace.Catalogue, opt
 		Payments:   marketplace.DemoPayments{},
 		Now:        func() time.Time { return time.Now().Add(time.Duration(shift.Load())) },
 	})
+	// The controls screen publications and serve the review pages; the
+	// enrolment journey runs without the real-time dossier control, whose
+	// rules the controls package tests.
+	ctl := controls.New(controls.Config{Store: store, Dossiers: store, Catalogue: store, IPKey: []byte("web-test-ip-key"), Log: log})
+	cat.SetGate(ctl)
+	ctl.Attach(enrol, cat)
 	d := Deps{Log: log, Catalogue: cat, Index: ix, Places: places, Tokens: tokens, Enrolment: enrol, Demo: demoMode, TokenTTL: time.Hour, Graph: graph, Neutrality: monitor,
-		Sessions: store, Links: store, Devices: store, StepUp: auth.StepUp{ACR: "eidas2", MaxAge: 10 * time.Minute}}
+		Sessions: store, Links: store, Devices: store, StepUp: auth.StepUp{ACR: "eidas2", MaxAge: 10 * time.Minute}, Controls: ctl}
 	if opt != nil {
 		opt(&d)
 	}
@@ -105,12 +114,12 @@ func newStackWith(t testing.TB, demoMode bool, extra *marketplace.Catalogue, opt
 		Log: log, Catalogue: cat, Places: places, Tokens: tokens, Pages: pages, Demo: demoMode, Graph: graph, Enrolment: enrol, Index: ix, Neutrality: monitor,
 		// The browser loads a page and its assets quickly; the limit
 		// itself is api's business and tested there.
-		RatePerSecond: 10000, RateBurst: 10000, PublicURL: d.PublicURL,
+		RatePerSecond: 10000, RateBurst: 10000, PublicURL: d.PublicURL, Controls: ctl,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &stack{server: srv, pages: pages, store: store, catalogue: cat, index: ix, monitor: monitor, tokens: tokens, enrol: enrol, shift: shift, fix: fix}
+	return &stack{server: srv, pages: pages, store: store, catalogue: cat, index: ix, monitor: monitor, tokens: tokens, enrol: enrol, shift: shift, fix: fix, ctl: ctl}
 }
 
 type testWriter struct{ t testing.TB }

@@ -20,6 +20,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/parcours/parcours/auth"
+	"github.com/parcours/parcours/controls"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/matching"
@@ -71,6 +72,10 @@ type Deps struct {
 
 	// Matching, when set with Graph, adds the job matching pages (/emploi).
 	Matching *matching.Service
+	// Controls, when set, adds the controllers' review pages and the
+	// providers' view of their offers' review, and notes learners'
+	// searches, visits and enrolments for the fraud detectors.
+	Controls *controls.Service
 }
 
 // Pages is the set of HTML pages. It implements api.Pages. It is safe for
@@ -191,6 +196,9 @@ func (p *Pages) Register(r gin.IRouter) {
 	}
 	if p.Matching != nil && p.Graph != nil {
 		p.registerMatching(g)
+	}
+	if p.Controls != nil {
+		p.registerControls(g)
 	}
 }
 

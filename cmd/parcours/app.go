@@ -11,6 +11,7 @@ import (
 
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/config"
+	"github.com/parcours/parcours/controls"
 	"github.com/parcours/parcours/demo"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
@@ -55,6 +56,9 @@ type app struct {
 
 	// Job matching (wire_matching.go).
 	matching *matching.Service
+	// controls are the automatic controls (fraud, sectarian drift,
+	// discrimination) and their review queue (wire_controls.go).
+	controls *controls.Service
 }
 
 func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error) {
@@ -91,6 +95,11 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 		return nil, fmt.Errorf("store.driver %q is not supported", cfg.Store.Driver)
 	}
 	a.catalogue = marketplace.NewCatalogueService(a.store, a.places, nil)
+	if a.controls, err = newControls(a, enrolStore, log); err != nil {
+		a.close()
+		return nil, err
+	}
+	a.catalogue.SetGate(a.controls)
 	copay, err := config.ParseCoPayments(cfg.Money.CoPayments)
 	if err != nil {
 		return nil, err
@@ -105,8 +114,9 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 	}
 	a.enrolment = marketplace.NewEnrolmentService(enrolStore, a.store, marketplace.EnrolmentConfig{
 		NIRKey: a.secrets.NIRKey, CoPayments: schedule, EvaluationReleaseDays: cfg.Money.EvaluationReleaseDays,
-		Payments: payments, Log: log,
+		Payments: payments, Log: log, Control: a.controls,
 	})
+	a.controls.Attach(a.enrolment, a.catalogue)
 	a.queries = search.NewQueryLog(cfg.Search.Neutrality.LogSize)
 	providerCap := cfg.Search.ProviderCap
 	if providerCap == 0 {

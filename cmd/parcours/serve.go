@@ -154,6 +154,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Sessions: a.sessions, Links: a.sessions, Devices: a.sessions, SessionIdle: cfg.Auth.Sessions.IdleTimeout, SessionMax: cfg.Auth.Sessions.MaxAge,
 		StepUp: stepUp, Identity: identity, PublicURL: cfg.Server.PublicURL,
 		Matching: a.matching,
+		Controls: a.controls,
 	})
 	if err != nil {
 		return err
@@ -169,6 +170,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		MaxBodyBytes: cfg.Server.MaxBodyBytes, RatePerSecond: cfg.RateLimit.PerSecond, RateBurst: cfg.RateLimit.Burst,
 		TrustedProxies: cfg.Server.TrustedProxies, Registry: reg, PublicURL: cfg.Server.PublicURL,
 		Matching: a.matching,
+		Controls: a.controls,
 	})
 	if err != nil {
 		return err

@@ -69,10 +69,13 @@ func (a *app) openMatching(ctx context.Context) error {
 		model = skillmodel.New(m.SkillModel.BaseURL, m.SkillModel.Model, os.Getenv(config.SkillModelKeyEnv), nil)
 	}
 	extractor := matching.NewExtractor(a.graph, matching.ExtractorOptions{Model: model, Timeout: m.SkillModel.Timeout, Log: a.log})
-	// The discrimination screening of job posts: the controls package's
-	// Screener, wired here when the controls issue lands; nil publishes
-	// unscreened and logs a warning on each post.
+	// The discrimination screening of job posts: a held post opens an
+	// alert in the controllers' queue. A nil screener (no controls) would
+	// publish unscreened and log a warning on each post.
 	var screener controls.Screener
+	if a.controls != nil {
+		screener = a.controls
+	}
 	svc, err := matching.New(matching.Config{
 		Store: store, Graph: a.graph, Places: a.places, Extractor: extractor, Screener: screener, Log: a.log,
 		Caps:   matching.Caps{PerOffer: m.PerOffer, PerCandidate: m.PerCandidate, Floor: matching.DefaultCaps.Floor},

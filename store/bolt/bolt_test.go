@@ -68,3 +68,7 @@ func TestAuthConformance(t *testing.T) {
 func TestMatchingConformance(t *testing.T) {
 	storetest.RunMatching(t, func(t *testing.T) matching.Store { return open(t) })
 }
+
+func TestControlsConformance(t *testing.T) {
+	storetest.RunControls(t, func(t *testing.T) storetest.ControlsStore { return open(t) })
+}

@@ -142,6 +142,9 @@ func applyOp(tx *bbolt.Tx, op marketplace.Op) (bool, error) {
 			return false, err
 		}
 	}
+	if err := marketplace.CheckHeldCapture(op, old); err != nil {
+		return false, err
+	}
 	balances, err := checkPostings(tx, op)
 	if err != nil {
 		return false, err

@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"time"
 
 	bbolt "go.etcd.io/bbolt"
 
@@ -50,8 +49,6 @@ func mbucket(tx *bbolt.Tx, name []byte) *bbolt.Bucket {
 	}
 	return tx.Bucket(name)
 }
-
-func tkey(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000000Z") }
 
 func k(parts ...string) []byte {
 	var b bytes.Buffer

@@ -263,6 +263,11 @@ func (s *Store) run(ctx context.Context, op marketplace.Op) error {
 			return err
 		}
 	}
+	if op.Dossier == nil {
+		if err := marketplace.CheckHeldCapture(op, nil); err != nil {
+			return err
+		}
+	}
 	// The dossier: the claim of its version transition, an insert under a
 	// unique _id, is what makes concurrent writers of one version exclusive.
 	if d := op.Dossier; d != nil {
@@ -277,6 +282,9 @@ func (s *Store) run(ctx context.Context, op marketplace.Op) error {
 		case !found && op.IfVersion != 0:
 			return fmt.Errorf("dossier %s: %w", d.ID, marketplace.ErrNotFound)
 		case !found:
+			if err := marketplace.CheckHeldCapture(op, nil); err != nil {
+				return err
+			}
 			if _, err := dossiers.InsertOne(cctx, newDossierDoc(*d, op.Key)); err != nil {
 				return fmt.Errorf("dossier %s exists: %w", d.ID, translate(err))
 			}
@@ -288,6 +296,15 @@ func (s *Store) run(ctx context.Context, op marketplace.Op) error {
 		case old.Acc != d.AccountID || old.Pro != d.ProviderID:
 			return fmt.Errorf("dossier %s: %w", d.ID, errChangeHands)
 		default:
+			// The hold is checked on the version this operation replaces;
+			// a hold written meanwhile claims that version first.
+			var stored marketplace.Dossier
+			if err := decode(old.J, &stored); err != nil {
+				return err
+			}
+			if err := marketplace.CheckHeldCapture(op, &stored); err != nil {
+				return err
+			}
 			claim = fmt.Sprintf("dossier:%s@%d", d.ID, op.IfVersion)
 			if err := s.claim(cctx, claim, op.Key); err != nil {
 				return fmt.Errorf("dossier %s: %w", d.ID, err)

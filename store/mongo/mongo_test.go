@@ -51,3 +51,7 @@ func TestMatchingConformance(t *testing.T) {
 		return s
 	})
 }
+
+func TestControlsConformance(t *testing.T) {
+	storetest.RunControls(t, func(t *testing.T) storetest.ControlsStore { return open(t) })
+}

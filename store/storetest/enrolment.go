@@ -26,6 +26,7 @@ func RunEnrolment(t *testing.T, open func(t *testing.T) marketplace.EnrolmentSto
 	t.Run("JournalResponses", func(t *testing.T) { testJournal(t, open(t)) })
 	t.Run("EvaluationsOnce", func(t *testing.T) { testEvaluations(t, open(t)) })
 	t.Run("Declarations", func(t *testing.T) { testDeclarations(t, open(t)) })
+	t.Run("HeldPaymentNeverCaptured", func(t *testing.T) { testHeldPaymentNeverCaptured(t, open(t)) })
 }
 
 func credit(key string, acct string, cents int64) marketplace.Op {
