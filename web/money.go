@@ -84,7 +84,7 @@ func party(c *gin.Context, role auth.Role) (marketplace.Party, error) {
 	if role == auth.Learner {
 		return marketplace.Party{AccountID: v.principal.Subject}, nil
 	}
-	return marketplace.Party{ProviderID: v.principal.Subject}, nil
+	return marketplace.Party{ProviderID: v.principal.Acting()}, nil
 }
 
 // stepUp checks that the signed-in learner authenticated strongly and

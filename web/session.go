@@ -151,7 +151,7 @@ func (p *Pages) startSession(c *gin.Context, se auth.Session) (auth.Session, err
 func (p *Pages) describe(ctx context.Context, pr auth.Principal) *viewer {
 	v := &viewer{RoleLabel: roleLabels[pr.Role], Name: pr.Subject, principal: pr, Learner: pr.Role == auth.Learner, Provider: pr.Role == auth.Provider}
 	if pr.Role == auth.Provider {
-		if prov, err := p.Catalogue.Store().Provider(ctx, pr.Subject); err == nil {
+		if prov, err := p.Catalogue.Store().Provider(ctx, pr.Acting()); err == nil {
 			v.Name = prov.Name
 		}
 	}
@@ -170,7 +170,7 @@ func mayManage(v *viewer, providerID string) bool {
 	if v == nil {
 		return false
 	}
-	return v.principal.Role == auth.Admin || v.principal.Role == auth.Provider && v.principal.Subject == providerID
+	return v.principal.Role == auth.Admin || v.principal.Role == auth.Provider && v.principal.Acting() == providerID
 }
 
 // demoView is the data of the demo sign-in page.
