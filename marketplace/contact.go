@@ -347,10 +347,10 @@ func (s *EnrolmentService) notifyChange(ctx context.Context, old, c Contact) {
 	if old.IBAN != c.IBAN {
 		what = append(what, "coordonnées bancaires")
 	}
-	body := "Les coordonnées de votre compte formation ont été modifiées le " + c.ChangedAt.In(paris).Format("02/01/2006 à 15:04") +
+	body := "Les coordonnées de votre compte formation ont été modifiées le " + c.ChangedAt.In(Paris).Format("02/01/2006 à 15:04") +
 		" (" + strings.Join(what, ", ") + ")."
 	if s.cfg.CoolingOff > 0 {
-		body += " Par sécurité, aucun achat n’est possible avant le " + c.ChangedAt.Add(s.cfg.CoolingOff).In(paris).Format("02/01/2006 à 15:04") + "."
+		body += " Par sécurité, aucun achat n’est possible avant le " + c.ChangedAt.Add(s.cfg.CoolingOff).In(Paris).Format("02/01/2006 à 15:04") + "."
 	}
 	body += " Si vous n’êtes pas à l’origine de ce changement, connectez-vous, choisissez « Se déconnecter partout » et contactez l’assistance."
 	n := Notice{AccountID: old.AccountID, Email: old.Email, Phone: old.Phone, Subject: "Vos coordonnées ont été modifiées", Body: body}
@@ -358,11 +358,3 @@ func (s *EnrolmentService) notifyChange(ctx context.Context, old, c Contact) {
 		s.log.ErrorContext(ctx, "sending the notice of a change of contact details", "account", old.AccountID, "err", err)
 	}
 }
-
-// paris is the time zone notices are written in.
-var paris = func() *time.Location {
-	if l, err := time.LoadLocation("Europe/Paris"); err == nil {
-		return l
-	}
-	return time.FixedZone("CET", 3600)
-}()
