@@ -29,7 +29,7 @@ func TestNormalizeIBAN(t *testing.T) {
 	}
 	for _, in := range []string{
 		"FR76 3000 6000 0112 3456 7890 188", // check fails
-		"FR7630006000011234567890",         // French IBAN too short
+		"FR7630006000011234567890",          // French IBAN too short
 		"DE88 3704 0044 0532 0130 00",       // wrong check digits
 		"1276 3000 6000 0112 3456 7890 189", // no country
 		"FR7A30006000011234567890189",       // letters as check digits
