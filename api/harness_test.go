@@ -24,6 +24,7 @@ import (
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
+	"github.com/parcours/parcours/orgs"
 	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/skills"
 	"github.com/parcours/parcours/skills/starter"
@@ -67,6 +68,7 @@ type testEnv struct {
 
 	index      *search.Index
 	neutrality *search.Monitor
+	orgs       *orgs.Service
 
 	lyon, villeurbanne, nocert marketplace.Provider
 	offer, draft, otherOffer   marketplace.Offer
@@ -129,12 +131,15 @@ func newEnvOn(tb testing.TB, store testStore, b *bolt.Store, opts ...func(*api.D
 		NIRKey:     []byte("test-nir-key-test-nir-key-test-ni"),
 		CoPayments: []marketplace.CoPayment{{From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Cents: 102_23}},
 		Payments:   marketplace.DemoPayments{},
+		CoolingOff: 72 * time.Hour,
 		Now:        func() time.Time { return time.Now().Add(time.Duration(e.shift.Load())) },
 	})
 	e.index = search.New()
 	e.cat.Observe(e.index)
 	e.neutrality = search.NewMonitor(e.index, nil, 20, 3, 10)
+	e.orgs = orgs.NewService(store.(orgs.Store), store, store.(orgs.Revoker), orgs.Config{})
 	d := api.Deps{
+		Orgs:           e.orgs,
 		Graph:          g,
 		Log:            slog.New(slog.DiscardHandler),
 		Enrolment:      e.enrol,

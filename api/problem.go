@@ -4,11 +4,13 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/marketplace"
+	"github.com/parcours/parcours/orgs"
 )
 
 // Problem is an RFC 9457 problem details object.
@@ -22,6 +24,9 @@ type Problem struct {
 	Errors    []ProblemField `json:"errors,omitempty"`
 	// State is the dossier's current state when an action is not allowed in it.
 	State string `json:"state,omitempty"`
+	// Until is when a cooling-off period ends (purchases after a change
+	// of contact or bank details).
+	Until *time.Time `json:"until,omitempty"`
 }
 
 // ProblemField names one input field at fault.
@@ -71,6 +76,10 @@ var errorTable = []struct {
 	{marketplace.ErrConflict, http.StatusConflict, "conflict", "Conflict with the current state"},
 	{marketplace.ErrNotPublishable, http.StatusUnprocessableEntity, "not-publishable", "The offer cannot be published"},
 	{errRateLimited, http.StatusTooManyRequests, "rate-limited", "Too many requests"},
+	// Organisations and contact details (issue 5).
+	{marketplace.ErrCoolingOff, http.StatusConflict, "cooling-off", "Purchases wait after a change of contact or bank details"},
+	{orgs.ErrInvitationGone, http.StatusGone, "invitation-gone", "The invitation has expired or has already been used"},
+	{orgs.ErrNotMember, http.StatusForbidden, "forbidden", "Not allowed"},
 	{errUnavailable, http.StatusServiceUnavailable, "unavailable", "Service unavailable"},
 	{marketplace.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "Service unavailable"},
 }
@@ -84,6 +93,11 @@ func problemFor(err error) Problem {
 			var se *marketplace.StateError
 			if errors.As(err, &se) {
 				p.State = string(se.State)
+			}
+			var co *marketplace.CoolingOffError
+			if errors.As(err, &co) {
+				until := co.Until.UTC()
+				p.Until = &until
 			}
 			var v *marketplace.ValidationError
 			if errors.As(err, &v) {

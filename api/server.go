@@ -17,6 +17,7 @@ import (
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
+	"github.com/parcours/parcours/orgs"
 	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/skills"
 )
@@ -76,6 +77,8 @@ type Deps struct {
 	// PublicURL is the service's public address; https turns HSTS on even
 	// when TLS ends at a proxy.
 	PublicURL string
+	// Orgs, when set, adds the organisations (members, invitations).
+	Orgs *orgs.Service
 	// Registry receives the service's metrics; nil makes a new one.
 	Registry *prometheus.Registry
 }
@@ -192,6 +195,10 @@ func (s *Server) routes() {
 	}
 	if s.Enrolment != nil {
 		s.moneyRoutes(v1)
+		s.contactRoutes(v1)
+	}
+	if s.Orgs != nil {
+		s.orgRoutes(v1)
 	}
 	if s.Pages != nil {
 		s.Pages.Register(r.Group("/", s.rateLimit))
