@@ -33,6 +33,7 @@ type viewer struct {
 	Name      string // the provider's name, or the subject
 	Learner   bool   // the menu shows "Mon compte"
 	Provider  bool   // the menu shows the provider's inbox
+	Org       bool   // the menu shows the organisation's page
 	principal auth.Principal
 }
 
@@ -149,7 +150,7 @@ func (p *Pages) startSession(c *gin.Context, se auth.Session) (auth.Session, err
 
 // describe names a principal for the banner.
 func (p *Pages) describe(ctx context.Context, pr auth.Principal) *viewer {
-	v := &viewer{RoleLabel: roleLabels[pr.Role], Name: pr.Subject, principal: pr, Learner: pr.Role == auth.Learner, Provider: pr.Role == auth.Provider}
+	v := &viewer{RoleLabel: roleLabels[pr.Role], Name: pr.Subject, principal: pr, Learner: pr.Role == auth.Learner, Provider: pr.Role == auth.Provider, Org: pr.Org != ""}
 	if pr.Role == auth.Provider {
 		if prov, err := p.Catalogue.Store().Provider(ctx, pr.Acting()); err == nil {
 			v.Name = prov.Name

@@ -93,7 +93,7 @@ func newStackWith(t testing.TB, demoMode bool, extra *marketplace.Catalogue, opt
 		Now:        func() time.Time { return time.Now().Add(time.Duration(shift.Load())) },
 	})
 	d := Deps{Log: log, Catalogue: cat, Index: ix, Places: places, Tokens: tokens, Enrolment: enrol, Demo: demoMode, TokenTTL: time.Hour, Graph: graph, Neutrality: monitor,
-		Sessions: store, Links: store, Devices: store, StepUp: auth.StepUp{ACR: "eidas2", MaxAge: 10 * time.Minute}}
+		Sessions: store, Links: store, Devices: store, Attempts: store, StepUp: auth.StepUp{ACR: "eidas2", MaxAge: 10 * time.Minute}}
 	if opt != nil {
 		opt(&d)
 	}

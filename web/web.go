@@ -22,6 +22,7 @@ import (
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
+	"github.com/parcours/parcours/orgs"
 	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/skills"
 )
@@ -67,6 +68,14 @@ type Deps struct {
 	// PublicURL is the service's public address; https makes cookies
 	// Secure even when TLS ends at a proxy.
 	PublicURL string
+
+	// Orgs, when set, adds the organisation pages (members, invitations)
+	// and the sign-in of members through the organisations' providers.
+	Orgs *orgs.Service
+	// Attempts keeps the sign-in counters in the store the replicas
+	// share; SignInLimits bounds them (zero: DefaultSignInLimits).
+	Attempts     auth.AttemptStore
+	SignInLimits SignInLimits
 }
 
 // Pages is the set of HTML pages. It implements api.Pages. It is safe for
@@ -91,6 +100,7 @@ var pageNames = []string{
 	"provider.html", "demo.html", "error.html", "occupations.html", "occupation.html", "gap.html",
 	"account.html", "inbox.html", "evaluation.html", "signin.html", "link.html",
 	"transparence.html",
+	"organisation.html", "invitation.html", "contact.html",
 }
 
 // New checks the dependencies, loads the static assets and parses the
@@ -111,6 +121,11 @@ func New(d Deps) (*Pages, error) {
 		return nil, errors.New("web: Deps.TokenTTL must be positive in demo mode")
 	case d.Sessions == nil || d.Links == nil:
 		return nil, errors.New("web: Deps.Sessions and Deps.Links are required")
+	case d.Attempts == nil:
+		return nil, errors.New("web: Deps.Attempts is required (sign-in limits)")
+	}
+	if d.SignInLimits == (SignInLimits{}) {
+		d.SignInLimits = DefaultSignInLimits
 	}
 	if d.SessionIdle <= 0 {
 		d.SessionIdle = 30 * time.Minute
@@ -184,6 +199,10 @@ func (p *Pages) Register(r gin.IRouter) {
 	g.GET("/static/*file", p.static)
 	if p.Enrolment != nil {
 		p.registerMoney(g)
+		p.registerContact(g)
+	}
+	if p.Orgs != nil {
+		p.registerOrgs(g)
 	}
 }
 
@@ -326,7 +345,11 @@ type errorView struct {
 func (p *Pages) fail(c *gin.Context, err error) {
 	v := errorView{Status: http.StatusInternalServerError, Home: true}
 	var pe *pageError
+	var tm *tooMany
 	switch {
+	case errors.As(err, &tm):
+		v.Status, v.Message = http.StatusTooManyRequests, tm.message()
+		c.Header("Retry-After", tm.retryAfter())
 	case errors.As(err, &pe):
 		v.Status, v.Message = pe.status, pe.message
 	case errors.Is(err, marketplace.ErrNotFound):
@@ -346,6 +369,10 @@ func (p *Pages) fail(c *gin.Context, err error) {
 		v.Heading = "Action impossible"
 	case http.StatusNotFound:
 		v.Heading = "Page introuvable"
+	case http.StatusGone:
+		v.Heading = "Lien expiré"
+	case http.StatusTooManyRequests:
+		v.Heading = "Trop de tentatives"
 	default:
 		v.Heading = "Erreur du service"
 	}

@@ -102,6 +102,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 	a.enrolment = marketplace.NewEnrolmentService(enrolStore, a.store, marketplace.EnrolmentConfig{
 		NIRKey: a.secrets.NIRKey, CoPayments: schedule, EvaluationReleaseDays: cfg.Money.EvaluationReleaseDays,
 		Payments: payments, Log: log,
+		CoolingOff: cfg.Auth.CoolingOff,
 	})
 	a.queries = search.NewQueryLog(cfg.Search.Neutrality.LogSize)
 	providerCap := cfg.Search.ProviderCap
