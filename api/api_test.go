@@ -335,8 +335,19 @@ func (e *testEnv) routes(tb testing.TB) []route {
 		{"POST", "/api/v1/funders/rules/" + e.lyon.ID + "/budget", `{"amount_cents":100}`, false},
 		{"POST", "/api/v1/admin/employment-declarations", `{"csv":""}`, false},
 		{"POST", "/api/v1/payments/webhook/card", `{}`, false},
+
+		// Organisations and contact details: organisations_test.go tests their rules.
+		{"POST", "/api/v1/organisations", `{}`, false},
+		{"GET", "/api/v1/organisations/" + e.lyon.ID, "", false},
+		{"POST", "/api/v1/organisations/" + e.lyon.ID + "/invitations", `{}`, false},
+		{"DELETE", "/api/v1/organisations/" + e.lyon.ID + "/members/" + testMember, "", false},
+		{"GET", "/api/v1/accounts/" + e.lyon.ID + "/contact", "", false},
+		{"PUT", "/api/v1/accounts/" + e.lyon.ID + "/contact", `{}`, false},
 	}
 }
+
+// testMember names an organisation member in the routes table.
+const testMember = "member-0001"
 
 // testSkill is a skill of the starter referential.
 const testSkill = "rome:900124"
@@ -346,7 +357,7 @@ const testSkill = "rome:900124"
 func TestRoutesTableIsComplete(t *testing.T) {
 	e := newEnv(t)
 	ids := strings.NewReplacer(e.lyon.ID, "{id}", e.offer.ID, "{id}", e.session.ID, "{session_id}", "69123", "{insee}",
-		"M1805", "{code}", testSkill, "{id}", "webhook/card", "webhook/{provider}")
+		"M1805", "{code}", testSkill, "{id}", "webhook/card", "webhook/{provider}", testMember, "{member_id}")
 	var listed []string
 	for _, r := range e.routes(t) {
 		p, _, _ := strings.Cut(r.path, "?")

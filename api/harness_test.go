@@ -131,7 +131,6 @@ func newEnvOn(tb testing.TB, store testStore, b *bolt.Store, opts ...func(*api.D
 		NIRKey:     []byte("test-nir-key-test-nir-key-test-ni"),
 		CoPayments: []marketplace.CoPayment{{From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Cents: 102_23}},
 		Payments:   marketplace.DemoPayments{},
-		CoolingOff: 72 * time.Hour,
 		Now:        func() time.Time { return time.Now().Add(time.Duration(e.shift.Load())) },
 	})
 	e.index = search.New()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -125,7 +126,16 @@ func TestOrganisationsThroughTheAPI(t *testing.T) {
 // already given holds acceptances for the cooling-off period, with a
 // problem that says until when.
 func TestContactDetailsThroughTheAPI(t *testing.T) {
-	e := newEnv(t)
+	var shift atomic.Int64
+	e := newEnv(t, func(d *api.Deps) {
+		d.Enrolment = marketplace.NewEnrolmentService(d.Enrolment.Store(), d.Catalogue.Store(), marketplace.EnrolmentConfig{
+			NIRKey:     []byte("test-nir-key-test-nir-key-test-ni"),
+			CoPayments: []marketplace.CoPayment{{From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Cents: 102_23}},
+			Payments:   marketplace.DemoPayments{},
+			CoolingOff: 72 * time.Hour,
+			Now:        func() time.Time { return time.Now().Add(time.Duration(shift.Load())) },
+		})
+	})
 	f := e.money(t, 10000_00, false)
 	path := "/api/v1/accounts/" + f.learner + "/contact"
 	first := `{"email":"angela@exemple.fr","phone":"06 12 34 56 78","iban":"FR76 3000 6000 0112 3456 7890 189"}`
@@ -158,7 +168,7 @@ func TestContactDetailsThroughTheAPI(t *testing.T) {
 	if p.Type != api.ProblemTypeBase+"cooling-off" || p.Until == nil || !p.Until.Equal(*c.CoolingOffUntil) {
 		t.Errorf("acceptance during the cooling-off: %+v", p)
 	}
-	e.shift.Store(int64(73 * time.Hour))
+	shift.Store(int64(73 * time.Hour))
 	e.post(t, "/api/v1/dossiers/"+id+"/acceptance", f.learnerTok, `{"accept_remainder":true}`, 200)
 }
 

@@ -141,8 +141,8 @@ type signInView struct {
 	Providers []providerLink // learners'
 	Orgs      []providerLink // organisations' members'
 
-	Error     string
-	Name      string // the identity's given name, on the linking page
+	Error string
+	Name  string // the identity's given name, on the linking page
 }
 
 type providerLink struct{ URL, Label string }

@@ -50,7 +50,9 @@ type tooMany struct {
 	what string // "depuis votre adresse", "pour ce compte"...
 }
 
-func (e *tooMany) Error() string { return fmt.Sprintf("too many attempts %s: retry in %s", e.what, e.wait) }
+func (e *tooMany) Error() string {
+	return fmt.Sprintf("too many attempts %s: retry in %s", e.what, e.wait)
+}
 
 func (e *tooMany) message() string {
 	n := int(math.Ceil(e.wait.Minutes()))
