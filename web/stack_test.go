@@ -16,6 +16,7 @@ import (
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
+	"github.com/parcours/parcours/orgs"
 	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/skills"
 	"github.com/parcours/parcours/skills/starter"
@@ -33,6 +34,7 @@ type stack struct {
 	monitor   *search.Monitor
 	tokens    *auth.Tokens
 	enrol     *marketplace.EnrolmentService
+	orgs      *orgs.Service
 	// shift moves the enrolment service's clock (nanoseconds added to the
 	// real time), so that tests can reach a session's start.
 	shift *atomic.Int64
@@ -90,10 +92,12 @@ func newStackWith(t testing.TB, demoMode bool, extra *marketplace.Catalogue, opt
 		NIRKey:     []byte("web-test-nir-key-web-test-nir-ke"),
 		CoPayments: []marketplace.CoPayment{{From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Cents: 102_23}},
 		Payments:   marketplace.DemoPayments{},
+		CoolingOff: 72 * time.Hour,
 		Now:        func() time.Time { return time.Now().Add(time.Duration(shift.Load())) },
 	})
+	orgService := orgs.NewService(store, store, store, orgs.Config{})
 	d := Deps{Log: log, Catalogue: cat, Index: ix, Places: places, Tokens: tokens, Enrolment: enrol, Demo: demoMode, TokenTTL: time.Hour, Graph: graph, Neutrality: monitor,
-		Sessions: store, Links: store, Devices: store, Attempts: store, StepUp: auth.StepUp{ACR: "eidas2", MaxAge: 10 * time.Minute}}
+		Sessions: store, Links: store, Devices: store, Attempts: store, Orgs: orgService, StepUp: auth.StepUp{ACR: "eidas2", MaxAge: 10 * time.Minute}}
 	if opt != nil {
 		opt(&d)
 	}
@@ -110,7 +114,7 @@ func newStackWith(t testing.TB, demoMode bool, extra *marketplace.Catalogue, opt
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &stack{server: srv, pages: pages, store: store, catalogue: cat, index: ix, monitor: monitor, tokens: tokens, enrol: enrol, shift: shift, fix: fix}
+	return &stack{server: srv, pages: pages, store: store, catalogue: cat, index: ix, monitor: monitor, tokens: tokens, enrol: enrol, orgs: orgService, shift: shift, fix: fix}
 }
 
 type testWriter struct{ t testing.TB }
