@@ -50,6 +50,12 @@ func (l Limiter) Take(ctx context.Context, key string, lim Limit, now time.Time)
 	if lim.off() {
 		return 0, nil
 	}
+	// A key already over its limit is refused without counting more, so
+	// that a client hammering the service does not grow its record
+	// (MongoDB keeps one document per event).
+	if wait, err := l.Exhausted(ctx, key, lim, now); err != nil || wait > 0 {
+		return wait, err
+	}
 	n, err := l.Store.AddAttempt(ctx, key, lim.Window, now)
 	if err != nil || n <= lim.Max {
 		return 0, err

@@ -2,13 +2,13 @@ package mongo
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
+	"strconv"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/marketplace"
@@ -28,16 +28,15 @@ const (
 	cInvitations   = "org_invitations" // _id: token hash; j
 	cOrgIdentities = "org_identities"  // _id: "<issuer>\x00<subject>"; o, m
 	cContacts      = "contacts"        // _id: account; u: version; j
-	// cAttempts holds one document per counted event, inserted and never
-	// updated: FerretDB 1.24 applies $inc in two steps, so concurrent
-	// increments of one counter could be lost, whereas inserts are not.
-	cAttempts = "attempts" // k: "<key>\x00<window start>"; x: window end (Unix ns)
+	// cAttempts holds, per window "<key>|<window start>", a counter
+	// document (n) and one slot document per event ("<window>#n");
+	// x is the window's end (Unix ns) on both, for the sweep.
+	cAttempts = "attempts"
 )
 
 // orgIndexes are the indexes of the queries below; init creates them.
 var orgIndexes = []index{
 	{cOrgs, bson.D{{Key: "siret", Value: 1}}, true},
-	{cAttempts, bson.D{{Key: "k", Value: 1}}, false},
 	{cAttempts, bson.D{{Key: "x", Value: 1}}, false},
 }
 
@@ -195,21 +194,66 @@ func (s *Store) PutContact(ctx context.Context, c marketplace.Contact) error {
 
 func attemptWindowKey(key string, window time.Duration, now time.Time) (string, time.Time) {
 	start := auth.WindowStart(now, window)
-	return key + "\x00" + timeKey(start), start.Add(window)
+	return key + "|" + timeKey(start), start.Add(window)
 }
 
-// AddAttempt implements auth.AttemptStore.
-func (s *Store) AddAttempt(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
-	k, end := attemptWindowKey(key, window, now)
-	var id [12]byte
-	rand.Read(id[:])
-	cctx, cancel := s.ctx(ctx)
-	defer cancel()
-	if _, err := s.db.Collection(cAttempts).InsertOne(cctx, bson.M{"_id": hex.EncodeToString(id[:]), "k": k, "x": end.UnixNano()}); err != nil {
+// slotID names the n-th event of a window.
+func slotID(k string, n int) string { return k + "#" + strconv.Itoa(n) }
+
+// attemptCount is the number of events recorded in window k: the counter
+// document's n, then any slots past it (written by an AddAttempt whose
+// counter update has not landed yet). Every read is by _id.
+func (s *Store) attemptCount(ctx context.Context, k string) (int, error) {
+	var doc struct {
+		N int `bson:"n"`
+	}
+	err := s.db.Collection(cAttempts).FindOne(ctx, bson.M{"_id": k}).Decode(&doc)
+	if err != nil && !errors.Is(err, mongo.ErrNoDocuments) {
 		return 0, translate(err)
 	}
-	n, err := s.db.Collection(cAttempts).CountDocuments(cctx, bson.M{"k": k})
-	return int(n), translate(err)
+	n := doc.N
+	for {
+		err := s.db.Collection(cAttempts).FindOne(ctx, bson.M{"_id": slotID(k, n+1)}).Err()
+		if errors.Is(err, mongo.ErrNoDocuments) {
+			return n, nil
+		}
+		if err != nil {
+			return 0, translate(err)
+		}
+		n++
+	}
+}
+
+// AddAttempt implements auth.AttemptStore. The n-th event of a window is
+// the insert of a document under the unique _id "<window>#n": of
+// concurrent writers one only takes a slot, the others take the next
+// ones, so that no event is lost even though FerretDB 1.24 applies an
+// $inc in two steps. A counter document records the highest slot, so
+// that a count reads two documents rather than scanning.
+func (s *Store) AddAttempt(ctx context.Context, key string, window time.Duration, now time.Time) (int, error) {
+	k, end := attemptWindowKey(key, window, now)
+	cctx, cancel := s.ctx(ctx)
+	defer cancel()
+	n, err := s.attemptCount(cctx, k)
+	if err != nil {
+		return 0, err
+	}
+	for {
+		n++
+		_, err := s.db.Collection(cAttempts).InsertOne(cctx, bson.M{"_id": slotID(k, n), "x": end.UnixNano()})
+		if err == nil {
+			break
+		}
+		if !errors.Is(translate(err), marketplace.ErrConflict) {
+			return 0, translate(err)
+		}
+	}
+	_, err = s.db.Collection(cAttempts).UpdateOne(cctx, bson.M{"_id": k},
+		bson.M{"$max": bson.M{"n": n}, "$set": bson.M{"x": end.UnixNano()}}, options.UpdateOne().SetUpsert(true))
+	if err != nil && !errors.Is(translate(err), marketplace.ErrConflict) {
+		return 0, translate(err)
+	}
+	return n, nil
 }
 
 // Attempts implements auth.AttemptStore.
@@ -217,8 +261,7 @@ func (s *Store) Attempts(ctx context.Context, key string, window time.Duration, 
 	k, _ := attemptWindowKey(key, window, now)
 	cctx, cancel := s.ctx(ctx)
 	defer cancel()
-	n, err := s.db.Collection(cAttempts).CountDocuments(cctx, bson.M{"k": k})
-	return int(n), translate(err)
+	return s.attemptCount(cctx, k)
 }
 
 // SweepAttempts implements auth.AttemptStore.

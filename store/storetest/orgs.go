@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -260,4 +261,72 @@ func testAttempts(t *testing.T, s OrgStore) {
 	if n, _ := s.Attempts(ctx, "ip:1", w, at.Add(w)); n != 1 {
 		t.Errorf("the current window after the sweep = %d, want 1", n)
 	}
+}
+
+// BenchSignIn measures what sign-in and purchases ask of a store beside
+// the catalogue: counting a sign-in request of a client address
+// (AddAttempt, every sign-in request), reading an account's failures
+// (Attempts, every NIR entry), finding an organisation member's
+// membership and organisation (every organisation sign-in, 50 members),
+// and reading an account's contact details (the cooling-off check of
+// every acceptance).
+func BenchSignIn(b *testing.B, s OrgStore) {
+	ctx := context.Background()
+	o := orgs.Organisation{ID: "org-bench", SIRET: SIRET(9), Name: "Bench", Role: auth.Provider, CreatedAt: Time}
+	for i := range 50 {
+		o.Members = append(o.Members, orgs.Member{ID: fmt.Sprintf("m%02d", i), Issuer: "https://pro", Subject: fmt.Sprintf("s%02d", i), AddedAt: Time})
+	}
+	if err := s.CreateOrg(ctx, o); err != nil {
+		b.Fatal(err)
+	}
+	for _, m := range o.Members {
+		if err := s.ClaimIdentity(ctx, m.Issuer, m.Subject, o.ID, m.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := s.PutContact(ctx, marketplace.Contact{AccountID: "acc-bench", Email: "a@b.fr", SetAt: Time}); err != nil {
+		b.Fatal(err)
+	}
+	w := 15 * time.Minute
+	now := time.Now()
+	b.Run("AddAttempt", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			// Five requests per address: the limiter stops counting an
+			// address past its limit, so a window holds few events.
+			if _, err := s.AddAttempt(ctx, fmt.Sprint("signin-ip:", i/5), w, now); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Attempts", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			if _, err := s.Attempts(ctx, fmt.Sprint("signin-ip:", i%1000), w, now); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Membership", func(b *testing.B) {
+		i := 0
+		for b.Loop() {
+			i++
+			org, _, err := s.Membership(ctx, "https://pro", fmt.Sprintf("s%02d", i%50))
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := s.Org(ctx, org); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("Contact", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.Contact(ctx, "acc-bench"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
