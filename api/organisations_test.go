@@ -71,6 +71,9 @@ func TestOrganisationsThroughTheAPI(t *testing.T) {
 		t.Fatalf("staff accepts: %+v, %v", staff, err)
 	}
 	staffTok := e.member(t, auth.Provider, staff.ID, e.lyon.ID, false)
+	if me := decodeAs[api.MeOutput](t, e.do(req{method: "GET", path: "/api/v1/me", token: chiefTok})); me.Org != e.lyon.ID || !me.OrgAdmin || me.Subject != chief.ID {
+		t.Errorf("me: %+v", me)
+	}
 
 	// Object-level checks use the organisation: its members edit its
 	// provider's offers, not another's.
@@ -197,6 +200,7 @@ func TestOrganisationsConformance(t *testing.T) {
 		{name: "create organisation, bad SIRET", r: req{method: "POST", path: "/api/v1/organisations", token: e.admin(t),
 			body: `{"siret":"73282932000075","name":"Région","role":"funder","admin_email":"chef@region.fr"}`}, status: 400},
 		{name: "get organisation", r: req{method: "GET", path: orgPath, token: chiefTok}, status: 200},
+		{name: "me, a member", r: req{method: "GET", path: "/api/v1/me", token: chiefTok}, status: 200},
 		{name: "get organisation, another's", r: req{method: "GET", path: orgPath, token: e.as(t, e.lyon)}, status: 403},
 		{name: "invite", r: req{method: "POST", path: orgPath + "/invitations", token: chiefTok, body: `{"email":"x@y.fr","admin":true}`}, status: 201},
 		{name: "remove the last admin", r: req{method: "DELETE", path: orgPath + "/members/" + chief.ID, token: chiefTok}, status: 409},

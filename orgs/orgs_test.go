@@ -187,3 +187,58 @@ func TestRemoveKeepsAnAdminAndRevokes(t *testing.T) {
 		t.Errorf("members left: %+v", got.Members)
 	}
 }
+
+// Two administrators removing each other at once: one removal only goes
+// through, and the organisation keeps an administrator. Two people
+// accepting one invitation at once: one only joins.
+func TestConcurrentRemovalsAndAcceptances(t *testing.T) {
+	for round := range 10 {
+		e := newEnv(t)
+		ctx := context.Background()
+		o, _, token, err := e.svc.Create(ctx, admin, orgs.NewOrg{SIRET: storetest.SIRET(20 + round), Name: "Duo", Role: auth.Controller, AdminEmail: "a@duo.fr"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, a, err := e.svc.Accept(ctx, token, orgs.Identity{Issuer: "https://pro", Subject: "a"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, tok2, _ := e.svc.Invite(ctx, admin, o.ID, "b@duo.fr", true)
+		results := make(chan error, 2)
+		for _, who := range []string{"b", "c"} {
+			go func() {
+				_, _, err := e.svc.Accept(ctx, tok2, orgs.Identity{Issuer: "https://pro", Subject: who})
+				results <- err
+			}()
+		}
+		joined := 0
+		for range 2 {
+			if err := <-results; err == nil {
+				joined++
+			} else if !errors.Is(err, orgs.ErrInvitationGone) {
+				t.Fatalf("a racing acceptance: %v", err)
+			}
+		}
+		got, _ := e.svc.Org(ctx, admin, o.ID)
+		if joined != 1 || len(got.Members) != 2 {
+			t.Fatalf("round %d: %d joined, members %+v", round, joined, got.Members)
+		}
+		b := got.Members[1]
+		pa := auth.Principal{Role: auth.Controller, Subject: a.ID, Org: o.ID, OrgAdmin: true}
+		pb := auth.Principal{Role: auth.Controller, Subject: b.ID, Org: o.ID, OrgAdmin: true}
+		go func() { results <- e.svc.Remove(ctx, pa, o.ID, b.ID) }()
+		go func() { results <- e.svc.Remove(ctx, pb, o.ID, a.ID) }()
+		removed := 0
+		for range 2 {
+			if err := <-results; err == nil {
+				removed++
+			} else if !errors.Is(err, orgs.ErrLastAdmin) {
+				t.Fatalf("a racing removal: %v", err)
+			}
+		}
+		got, _ = e.svc.Org(ctx, admin, o.ID)
+		if removed != 1 || got.Admins() != 1 {
+			t.Fatalf("round %d: %d removals, %d admins left", round, removed, got.Admins())
+		}
+	}
+}
