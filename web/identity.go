@@ -324,6 +324,8 @@ type idClaims struct {
 	AuthTime     int64  `json:"auth_time"`
 	GivenName    string `json:"given_name"`
 	FamilyName   string `json:"family_name"`
+	UsualName    string `json:"usual_name"` // ProConnect's family name
+	Email        string `json:"email"`
 	Gender       string `json:"gender"`
 	Birthdate    string `json:"birthdate"`
 	Birthplace   string `json:"birthplace"`

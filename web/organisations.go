@@ -126,7 +126,14 @@ func (p *Pages) orgCallback(c *gin.Context, l *auth.Login, cl idClaims, issuer, 
 			p.fail(c, forbidden("Votre identité n’est rattachée à aucune organisation sur Parcours. Demandez une invitation à l’administrateur de votre organisation."))
 			return
 		}
-		name := strings.TrimSpace(cl.GivenName + " " + cl.FamilyName)
+		family := cl.FamilyName
+		if family == "" {
+			family = cl.UsualName
+		}
+		name := strings.TrimSpace(cl.GivenName + " " + family)
+		if name == "" {
+			name = cl.Email
+		}
 		se := auth.Session{ACR: cl.ACR, AuthTime: cl.authTime(now), Issuer: issuer, IDToken: rawIDToken, Identity: subject,
 			Claims: map[string]string{"org_pending": "1", "name": name}}
 		if _, err := p.startSession(c, se); err != nil {

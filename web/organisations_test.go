@@ -57,9 +57,14 @@ func TestOrganisationSignInAndInvitation(t *testing.T) {
 	if res.StatusCode != 200 || !strings.Contains(body, "Invitation à rejoindre Institut") || !strings.Contains(body, "/connexion/fournisseur/fc?retour="+url.QueryEscape(page)) {
 		t.Fatalf("invitation page: %d\n%.1500s", res.StatusCode, body)
 	}
-	// Accepting needs a signed-in identity.
+	// Accepting needs an identity signed in through the organisations'
+	// provider: not anonymous, not a learner's identity waiting for its NIR.
 	if res, _ := s.post(t, page, url.Values{}, sameSite); res.StatusCode != http.StatusUnauthorized {
 		t.Errorf("accepting anonymously: %d", res.StatusCode)
+	}
+	learnerPending := s.session(t, auth.Session{Issuer: "https://franceconnect.example", Identity: "fc-1", Claims: map[string]string{"gender": "female", "given_name": "Ana"}})
+	if res, _ := s.post(t, page, url.Values{}, sameSite, learnerPending); res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("a learner's pending identity accepts: %d", res.StatusCode)
 	}
 	login, state := s.begin(t, op, "retour="+url.QueryEscape(page))
 	res = s.callback(t, login, state)
