@@ -84,9 +84,18 @@ func orgOutput(o orgs.Organisation) OrgOutput {
 // InvitationPath is the web page an invitation's link leads to.
 const InvitationPath = "/organisation/invitation/"
 
-func (s *Server) invitationOutput(inv orgs.Invitation, token string) InvitationOutput {
-	return InvitationOutput{OrgID: inv.OrgID, Email: inv.Email, Admin: inv.Admin, Expires: inv.Expires,
-		URL: strings.TrimSuffix(s.PublicURL, "/") + InvitationPath + token}
+// invitationOutput gives the link under server.public_url, or, when it is
+// not set (a local run), under the address the request reached.
+func (s *Server) invitationOutput(c *gin.Context, inv orgs.Invitation, token string) InvitationOutput {
+	base := strings.TrimSuffix(s.PublicURL, "/")
+	if base == "" {
+		scheme := "http"
+		if c.Request.TLS != nil {
+			scheme = "https"
+		}
+		base = scheme + "://" + c.Request.Host
+	}
+	return InvitationOutput{OrgID: inv.OrgID, Email: inv.Email, Admin: inv.Admin, Expires: inv.Expires, URL: base + InvitationPath + token}
 }
 
 func (s *Server) createOrg(c *gin.Context) error {
@@ -104,7 +113,7 @@ func (s *Server) createOrg(c *gin.Context) error {
 	}
 	c.Header("Location", "/api/v1/organisations/"+o.ID)
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusCreated, OrgCreated{Organisation: orgOutput(o), Invitation: s.invitationOutput(inv, token)})
+	c.JSON(http.StatusCreated, OrgCreated{Organisation: orgOutput(o), Invitation: s.invitationOutput(c, inv, token)})
 	return nil
 }
 
@@ -144,7 +153,7 @@ func (s *Server) inviteMember(c *gin.Context) error {
 		return err
 	}
 	c.Header("Cache-Control", "no-store")
-	c.JSON(http.StatusCreated, s.invitationOutput(inv, token))
+	c.JSON(http.StatusCreated, s.invitationOutput(c, inv, token))
 	return nil
 }
 
