@@ -75,6 +75,8 @@ func (e *testEnv) inputRequests(tb testing.TB) map[string]req {
 		"create offer":     {method: "POST", path: "/api/v1/offers", token: lyon, body: offerBody(tb, "", "published")},
 		"replace offer":    {method: "PUT", path: "/api/v1/offers/" + e.offer.ID, token: lyon, body: offerBody(tb, "", "published")},
 		"create session":   {method: "POST", path: "/api/v1/offers/" + e.offer.ID + "/sessions", token: lyon, body: sessionBody},
+		"create organisation": {method: "POST", path: "/api/v1/organisations", token: admin,
+			body: `{"siret":"73282932000074","name":"Région","role":"funder","admin_email":"chef@region.fr"}`},
 	}
 }
 
@@ -234,6 +236,16 @@ func TestBadInputIsRefusedAndWritesNothing(t *testing.T) {
 	} {
 		cases = append(cases, badInput{"GET " + q.path[:min(len(q.path), 60)], req{method: "GET", path: q.path}, 400, q.field})
 	}
+	// Organisations (organisations_test.go has the rest).
+	createOrg := valid["create organisation"]
+	cases = append(cases, []badInput{
+		{"create organisation: SIRET failing Luhn", set(createOrg, "siret", "73282932000075"), 400, "siret"},
+		{"create organisation: learner role", set(createOrg, "role", "learner"), 400, "role"},
+		{"create organisation: no name", set(createOrg, "name", ""), 400, "name"},
+		{"create organisation: bad address", set(createOrg, "admin_email", "chef"), 400, "admin_email"},
+		{"create organisation: provider without its provider", set(createOrg, "role", "provider"), 400, "provider_id"},
+		{"create organisation: another SIRET's provider", set(createOrg, "role", "provider", "provider_id", e.lyon.ID), 400, "provider_id"},
+	}...)
 
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
