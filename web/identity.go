@@ -40,8 +40,9 @@ type IdentityProvider struct {
 	Kind string
 }
 
-// Identity signs learners in through OpenID Providers: authorisation code
-// flow with PKCE, state and nonce, the ID token checked for issuer,
+// Identity signs learners, and members of organisations, in through OpenID
+// Providers (IdentityProvider.Kind): authorisation code flow with PKCE,
+// state and nonce, the ID token checked for issuer,
 // audience, lifetime and signature against the provider's published keys.
 // It is safe for concurrent use.
 type Identity struct {
