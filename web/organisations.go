@@ -371,3 +371,26 @@ func (p *Pages) acceptInvitation(c *gin.Context) (response, error) {
 	c.Abort()
 	return response{}, errRedirected
 }
+
+// demoOrg makes a demo visitor of a provider, employer, funder or
+// controller the administrator of the organisation they act for, so that
+// the organisation pages can be tried in demo mode. What they may do is
+// unchanged (the organisation's ID is the one they acted as); a failure
+// is logged and the sign-in goes on without an organisation.
+func (p *Pages) demoOrg(c *gin.Context, holder *auth.Principal) {
+	if p.Orgs == nil || !orgs.OrgRole(holder.Role) {
+		return
+	}
+	name, siret := "Démo – "+roleLabels[holder.Role], ""
+	if holder.Role == auth.Provider {
+		if prov, err := p.Catalogue.Store().Provider(c, holder.Subject); err == nil {
+			name, siret = prov.Name, prov.SIRET
+		}
+	}
+	o, err := p.Orgs.DemoMember(c, holder.Role, holder.Subject, name, siret)
+	if err != nil {
+		p.Log.WarnContext(c, "demo sign-in without an organisation", "err", err)
+		return
+	}
+	holder.Org, holder.OrgAdmin = o.ID, true
+}

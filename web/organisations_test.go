@@ -269,3 +269,40 @@ func TestContactPage(t *testing.T) {
 		t.Errorf("acceptance during the cooling-off: %d", res.StatusCode)
 	}
 }
+
+// In demo mode a visitor signed in as a provider, employer, funder or
+// controller administers the organisation they act for, so that the
+// organisation pages can be tried; what they may act on is unchanged.
+func TestDemoSignInMakesTheOrganisation(t *testing.T) {
+	s := newStack(t, true, nil)
+	res, _ := s.post(t, "/connexion-demo", url.Values{"role": {"provider"}, "organisme": {s.fix.languages.ID}}, sameSite)
+	ck := sessionCookie(res)
+	if res.StatusCode != 200 || ck == nil {
+		t.Fatalf("demo sign-in: %d", res.StatusCode)
+	}
+	se, _ := s.store.WebSession(context.Background(), auth.SessionKey(ck.Value))
+	if se.Subject != s.fix.languages.ID || se.Org != s.fix.languages.ID || !se.OrgAdmin {
+		t.Fatalf("demo provider session: %+v", se)
+	}
+	_, body := s.get(t, "/organisation", ck)
+	for _, want := range []string{s.fix.languages.Name, "Organisme de formation", "(vous)", `action="/organisation/invitations"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("demo organisation page lacks %q", want)
+		}
+	}
+	// Signing in again keeps one organisation and one member.
+	s.post(t, "/connexion-demo", url.Values{"role": {"provider"}, "organisme": {s.fix.languages.ID}}, sameSite)
+	o, err := s.orgs.Org(context.Background(), auth.Principal{Role: auth.Admin}, s.fix.languages.ID)
+	if err != nil || len(o.Members) != 1 || o.SIRET != s.fix.languages.SIRET {
+		t.Errorf("organisation after two sign-ins: %+v, %v", o, err)
+	}
+	// A funder: its organisation has a valid SIRET of its own.
+	res, _ = s.post(t, "/connexion-demo", url.Values{"role": {"funder"}, "identifiant": {"region-ara"}}, sameSite)
+	if res.StatusCode != 200 {
+		t.Fatalf("demo funder: %d", res.StatusCode)
+	}
+	f, err := s.orgs.Org(context.Background(), auth.Principal{Role: auth.Admin}, "region-ara")
+	if err != nil || !marketplace.ValidSIRET(f.SIRET) || f.Role != auth.Funder {
+		t.Errorf("demo funder organisation: %+v, %v", f, err)
+	}
+}

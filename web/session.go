@@ -256,7 +256,9 @@ func (p *Pages) demoSignIn(c *gin.Context) (response, error) {
 	// sign-in, so that demo learners can spend; the token shown for the
 	// API says so too.
 	now := p.now()
-	token, err := p.Tokens.MintAt(role, subject, p.TokenTTL, "eidas2", now)
+	holder := auth.Principal{Role: role, Subject: subject, ACR: "eidas2", AuthTime: now}
+	p.demoOrg(c, &holder)
+	token, err := p.Tokens.MintPrincipal(holder, p.TokenTTL)
 	if err != nil {
 		return response{}, err
 	}
@@ -264,7 +266,8 @@ func (p *Pages) demoSignIn(c *gin.Context) (response, error) {
 	if err != nil {
 		return response{}, err
 	}
-	if _, err := p.startSession(c, auth.Session{Role: role, Subject: subject, ACR: "eidas2", AuthTime: now, Issuer: demoIssuer}); err != nil {
+	if _, err := p.startSession(c, auth.Session{Role: role, Subject: subject, ACR: "eidas2", AuthTime: now, Issuer: demoIssuer,
+		Org: holder.Org, OrgAdmin: holder.OrgAdmin}); err != nil {
 		return response{}, err
 	}
 	// The token is shown in the page: no cache may keep it.
