@@ -39,7 +39,14 @@ func tokenOf(tb testing.TB, url string) string {
 }
 
 func TestOrganisationsThroughTheAPI(t *testing.T) {
-	e := newEnv(t, func(d *api.Deps) { d.PublicURL = "https://parcours.example" })
+	testOrganisationsThroughTheAPI(t, newEnv(t, func(d *api.Deps) { d.PublicURL = "https://parcours.example" }))
+}
+
+func TestOrganisationsThroughTheAPIMongo(t *testing.T) {
+	testOrganisationsThroughTheAPI(t, newMongoEnv(t, func(d *api.Deps) { d.PublicURL = "https://parcours.example" }))
+}
+
+func testOrganisationsThroughTheAPI(t *testing.T, e *testEnv) {
 	ctx := context.Background()
 	body := fmt.Sprintf(`{"siret":%q,"name":"Atelier","role":"provider","provider_id":%q,"admin_email":"chef@atelier.fr"}`, e.lyon.SIRET, e.lyon.ID)
 	// Only platform administrators create organisations.
@@ -128,7 +135,11 @@ func TestOrganisationsThroughTheAPI(t *testing.T) {
 // Changing contact or bank details needs a step-up; a change of details
 // already given holds acceptances for the cooling-off period, with a
 // problem that says until when.
-func TestContactDetailsThroughTheAPI(t *testing.T) {
+func TestContactDetailsThroughTheAPI(t *testing.T) { testContactDetails(t, newEnv) }
+
+func TestContactDetailsThroughTheAPIMongo(t *testing.T) { testContactDetails(t, newMongoEnv) }
+
+func testContactDetails(t *testing.T, newEnv func(testing.TB, ...func(*api.Deps)) *testEnv) {
 	var shift atomic.Int64
 	e := newEnv(t, func(d *api.Deps) {
 		d.Enrolment = marketplace.NewEnrolmentService(d.Enrolment.Store(), d.Catalogue.Store(), marketplace.EnrolmentConfig{
