@@ -75,6 +75,8 @@ func (e *testEnv) inputRequests(tb testing.TB) map[string]req {
 		"create offer":     {method: "POST", path: "/api/v1/offers", token: lyon, body: offerBody(tb, "", "published")},
 		"replace offer":    {method: "PUT", path: "/api/v1/offers/" + e.offer.ID, token: lyon, body: offerBody(tb, "", "published")},
 		"create session":   {method: "POST", path: "/api/v1/offers/" + e.offer.ID + "/sessions", token: lyon, body: sessionBody},
+		"create organisation": {method: "POST", path: "/api/v1/organisations", token: admin,
+			body: `{"siret":"73282932000074","name":"Région","role":"funder","admin_email":"chef@region.fr"}`},
 	}
 }
 
@@ -234,6 +236,16 @@ func TestBadInputIsRefusedAndWritesNothing(t *testing.T) {
 	} {
 		cases = append(cases, badInput{"GET " + q.path[:min(len(q.path), 60)], req{method: "GET", path: q.path}, 400, q.field})
 	}
+	// Organisations (organisations_test.go has the rest).
+	createOrg := valid["create organisation"]
+	cases = append(cases, []badInput{
+		{"create organisation: SIRET failing Luhn", set(createOrg, "siret", "73282932000075"), 400, "siret"},
+		{"create organisation: learner role", set(createOrg, "role", "learner"), 400, "role"},
+		{"create organisation: no name", set(createOrg, "name", ""), 400, "name"},
+		{"create organisation: bad address", set(createOrg, "admin_email", "chef"), 400, "admin_email"},
+		{"create organisation: provider without its provider", set(createOrg, "role", "provider"), 400, "provider_id"},
+		{"create organisation: another SIRET's provider", set(createOrg, "role", "provider", "provider_id", e.lyon.ID), 400, "provider_id"},
+	}...)
 
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -342,8 +354,19 @@ func (e *testEnv) routes(tb testing.TB) []route {
 		{"POST", "/api/v1/controls/alerts/" + e.lyon.ID + "/actions", `{"kind":"note","reason":"x"}`, false},
 		{"POST", "/api/v1/controls/screenings", `{"kind":"job_post","fields":{"title":"Serveur H/F"}}`, false},
 		{"GET", o + "/review", "", false},
+
+		// Organisations and contact details: organisations_test.go tests their rules.
+		{"POST", "/api/v1/organisations", `{}`, false},
+		{"GET", "/api/v1/organisations/" + e.lyon.ID, "", false},
+		{"POST", "/api/v1/organisations/" + e.lyon.ID + "/invitations", `{}`, false},
+		{"DELETE", "/api/v1/organisations/" + e.lyon.ID + "/members/" + testMember, "", false},
+		{"GET", "/api/v1/accounts/" + e.lyon.ID + "/contact", "", false},
+		{"PUT", "/api/v1/accounts/" + e.lyon.ID + "/contact", `{}`, false},
 	}, e.jobRoutes()...)
 }
+
+// testMember names an organisation member in the routes table.
+const testMember = "member-0001"
 
 // testSkill is a skill of the starter referential.
 const testSkill = "rome:900124"
@@ -353,7 +376,7 @@ const testSkill = "rome:900124"
 func TestRoutesTableIsComplete(t *testing.T) {
 	e := newEnv(t)
 	ids := strings.NewReplacer(e.lyon.ID, "{id}", e.offer.ID, "{id}", e.session.ID, "{session_id}", "69123", "{insee}",
-		"M1805", "{code}", testSkill, "{id}", "webhook/card", "webhook/{provider}")
+		"M1805", "{code}", testSkill, "{id}", "webhook/card", "webhook/{provider}", testMember, "{member_id}")
 	var listed []string
 	for _, r := range e.routes(t) {
 		p, _, _ := strings.Cut(r.path, "?")

@@ -26,6 +26,7 @@ import (
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/matching"
+	"github.com/parcours/parcours/orgs"
 	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/skills"
 	"github.com/parcours/parcours/skills/starter"
@@ -70,6 +71,7 @@ type testEnv struct {
 
 	index      *search.Index
 	neutrality *search.Monitor
+	orgs       *orgs.Service
 
 	// ctl is the automatic controls, wired as serve wires them.
 	ctl *controls.Service
@@ -147,7 +149,9 @@ func newEnvOn(tb testing.TB, store testStore, b *bolt.Store, opts ...func(*api.D
 	e.index = search.New()
 	e.cat.Observe(e.index)
 	e.neutrality = search.NewMonitor(e.index, nil, 20, 3, 10)
+	e.orgs = orgs.NewService(store.(orgs.Store), store, store.(orgs.Revoker), orgs.Config{})
 	d := api.Deps{
+		Orgs:           e.orgs,
 		Graph:          g,
 		Log:            slog.New(slog.DiscardHandler),
 		Enrolment:      e.enrol,

@@ -14,6 +14,9 @@ type MeOutput struct {
 	Role    string    `json:"role"`
 	Subject string    `json:"subject"`
 	Expires time.Time `json:"expires_at"`
+	// Org and OrgAdmin: the holder's organisation membership, if any.
+	Org      string `json:"org,omitempty"`
+	OrgAdmin bool   `json:"org_admin,omitempty"`
 }
 
 func (s *Server) me(c *gin.Context) error {
@@ -21,7 +24,7 @@ func (s *Server) me(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	c.JSON(http.StatusOK, MeOutput{Role: string(p.Role), Subject: p.Subject, Expires: p.Expires})
+	c.JSON(http.StatusOK, MeOutput{Role: string(p.Role), Subject: p.Subject, Expires: p.Expires, Org: p.Org, OrgAdmin: p.OrgAdmin})
 	return nil
 }
 

@@ -61,9 +61,9 @@ func party(p auth.Principal) marketplace.Party {
 	case auth.Learner:
 		return marketplace.Party{AccountID: p.Subject}
 	case auth.Provider:
-		return marketplace.Party{ProviderID: p.Subject}
+		return marketplace.Party{ProviderID: p.Acting()}
 	case auth.Funder, auth.Employer:
-		return marketplace.Party{FunderID: p.Subject}
+		return marketplace.Party{FunderID: p.Acting()}
 	}
 	return marketplace.Party{}
 }

@@ -110,7 +110,7 @@ func canSeeUnpublished(c *gin.Context, providerID string) bool {
 	if !ok {
 		return false
 	}
-	return p.Role == auth.Admin || p.Role == auth.Controller || (p.Role == auth.Provider && p.Subject == providerID)
+	return p.Role == auth.Admin || p.Role == auth.Controller || (p.Role == auth.Provider && p.Acting() == providerID)
 }
 
 func (s *Server) listOffers(c *gin.Context) error {
@@ -217,7 +217,7 @@ func (s *Server) createOffer(c *gin.Context) error {
 		return err
 	}
 	if in.ProviderID == "" && who.Role == auth.Provider {
-		in.ProviderID = who.Subject
+		in.ProviderID = who.Acting()
 	}
 	if in.ProviderID == "" {
 		return invalid("provider_id", "is required")

@@ -4,12 +4,14 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/matching"
+	"github.com/parcours/parcours/orgs"
 )
 
 // Problem is an RFC 9457 problem details object.
@@ -23,6 +25,9 @@ type Problem struct {
 	Errors    []ProblemField `json:"errors,omitempty"`
 	// State is the dossier's current state when an action is not allowed in it.
 	State string `json:"state,omitempty"`
+	// Until is when a cooling-off period ends (purchases after a change
+	// of contact or bank details).
+	Until *time.Time `json:"until,omitempty"`
 }
 
 // ProblemField names one input field at fault.
@@ -74,6 +79,10 @@ var errorTable = []struct {
 	{errRateLimited, http.StatusTooManyRequests, "rate-limited", "Too many requests"},
 	{matching.ErrRateLimited, http.StatusTooManyRequests, "rate-limited", "Too many requests"},
 	{matching.ErrNotActive, http.StatusConflict, "conflict", "Conflict with the current state"},
+	// Organisations and contact details (issue 5).
+	{marketplace.ErrCoolingOff, http.StatusConflict, "cooling-off", "Purchases wait after a change of contact or bank details"},
+	{orgs.ErrInvitationGone, http.StatusGone, "invitation-gone", "The invitation has expired or has already been used"},
+	{orgs.ErrNotMember, http.StatusForbidden, "forbidden", "Not allowed"},
 	{errUnavailable, http.StatusServiceUnavailable, "unavailable", "Service unavailable"},
 	{marketplace.ErrUnavailable, http.StatusServiceUnavailable, "unavailable", "Service unavailable"},
 }
@@ -87,6 +96,11 @@ func problemFor(err error) Problem {
 			var se *marketplace.StateError
 			if errors.As(err, &se) {
 				p.State = string(se.State)
+			}
+			var co *marketplace.CoolingOffError
+			if errors.As(err, &co) {
+				until := co.Until.UTC()
+				p.Until = &until
 			}
 			var v *marketplace.ValidationError
 			if errors.As(err, &v) {

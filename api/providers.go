@@ -79,7 +79,7 @@ func actor(p auth.Principal) marketplace.Actor {
 	case auth.Admin:
 		return marketplace.Actor{Admin: true}
 	case auth.Provider:
-		return marketplace.Actor{ProviderID: p.Subject}
+		return marketplace.Actor{ProviderID: p.Acting()}
 	}
 	return marketplace.Actor{}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/matching"
+	"github.com/parcours/parcours/orgs"
 	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/skills"
 )
@@ -78,6 +79,8 @@ type Deps struct {
 	// PublicURL is the service's public address; https turns HSTS on even
 	// when TLS ends at a proxy.
 	PublicURL string
+	// Orgs, when set, adds the organisations (members, invitations).
+	Orgs *orgs.Service
 	// Registry receives the service's metrics; nil makes a new one.
 	Registry *prometheus.Registry
 
@@ -201,6 +204,10 @@ func (s *Server) routes() {
 	}
 	if s.Enrolment != nil {
 		s.moneyRoutes(v1)
+		s.contactRoutes(v1)
+	}
+	if s.Orgs != nil {
+		s.orgRoutes(v1)
 	}
 	if s.Matching != nil {
 		s.matchingRoutes(v1)

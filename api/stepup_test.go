@@ -11,7 +11,8 @@ import (
 )
 
 // Without a recent sign-in at the step-up level, a learner moves no money
-// through any path: acceptance, cancellation, evaluation. Each refusal is
+// through any path: acceptance, cancellation, evaluation, and the change
+// of contact or bank details (where refunds go). Each refusal is
 // a 401 with an RFC 9470 challenge and changes nothing.
 func TestStepUpRequiredToMoveMoney(t *testing.T) {
 	e := newEnv(t)
@@ -29,11 +30,18 @@ func TestStepUpRequiredToMoveMoney(t *testing.T) {
 		"/acceptance":   `{"accept_remainder":true}`,
 		"/cancellation": `{"reason":"x"}`,
 		"/evaluation":   `{"reception":5,"content":4,"trainers":5,"resources":4,"support":5,"overall":5}`,
+		"/contact":      "", // PUT /accounts/{id}/contact
 	}
 	before := e.snapshot(t)
+	contact := req{method: "PUT", path: "/api/v1/accounts/" + f.learner + "/contact", body: `{"email":"a@b.fr","phone":"","iban":"FR7630006000011234567890189"}`}
 	for name, tok := range weak {
 		for action, body := range actions {
-			rec := e.do(req{method: "POST", path: path + action, token: tok, body: body, header: newKey()})
+			r := req{method: "POST", path: path + action, token: tok, body: body, header: newKey()}
+			if action == "/contact" {
+				r = contact
+				r.token = tok
+			}
+			rec := e.do(r)
 			p := problem(t, rec, 401, "")
 			if p.Type != api.ProblemTypeBase+"step-up-required" {
 				t.Errorf("%s %s: problem type %q", name, action, p.Type)

@@ -54,6 +54,23 @@ type Principal struct {
 	// (StepUp.Satisfied).
 	ACR      string
 	AuthTime time.Time
+	// Org is the organisation a provider, employer, funder or controller
+	// user acts for, and OrgAdmin whether they administer it; both are zero
+	// for learners and for tokens minted for an organisation directly
+	// (whose Subject is then the organisation, as before organisations).
+	Org      string
+	OrgAdmin bool
+}
+
+// Acting is whose records the holder acts on: their organisation when they
+// belong to one, else their subject (a learner's account, or the provider,
+// employer or funder an operator token names). Object-level checks
+// (a provider user edits only its own provider's offers) compare with it.
+func (p Principal) Acting() string {
+	if p.Org != "" {
+		return p.Org
+	}
+	return p.Subject
 }
 
 // ErrInvalidToken is returned for any token that must not be trusted:
@@ -64,6 +81,8 @@ type claims struct {
 	Role     Role             `json:"role"`
 	ACR      string           `json:"acr,omitempty"`
 	AuthTime *jwt.NumericDate `json:"auth_time,omitempty"`
+	Org      string           `json:"org,omitempty"`
+	OrgAdmin bool             `json:"org_admin,omitempty"`
 	jwt.RegisteredClaims
 }
 
@@ -102,6 +121,16 @@ func (t *Tokens) Mint(role Role, subject string, ttl time.Duration) (string, err
 // MintAt is Mint for a holder who authenticated at level acr at authTime;
 // the token carries both (acr, auth_time claims) for the step-up check.
 func (t *Tokens) MintAt(role Role, subject string, ttl time.Duration, acr string, authTime time.Time) (string, error) {
+	return t.MintPrincipal(Principal{Role: role, Subject: subject, ACR: acr, AuthTime: authTime}, ttl)
+}
+
+// MintPrincipal is MintAt for a holder who may belong to an organisation
+// (Principal.Org, OrgAdmin); the token carries both (org, org_admin claims).
+func (t *Tokens) MintPrincipal(p Principal, ttl time.Duration) (string, error) {
+	role, subject, acr, authTime := p.Role, p.Subject, p.ACR, p.AuthTime
+	if p.Org != "" && (role == Learner || role == Admin) {
+		return "", fmt.Errorf("role %s does not belong to an organisation", role)
+	}
 	if !role.Valid() {
 		return "", fmt.Errorf("unknown role %q (want one of %v)", role, Roles)
 	}
@@ -112,7 +141,7 @@ func (t *Tokens) MintAt(role Role, subject string, ttl time.Duration, acr string
 		return "", fmt.Errorf("the lifetime must be positive and at most %s", t.maxTTL)
 	}
 	now := t.now()
-	c := claims{Role: role, ACR: acr, RegisteredClaims: jwt.RegisteredClaims{
+	c := claims{Role: role, ACR: acr, Org: p.Org, OrgAdmin: p.OrgAdmin && p.Org != "", RegisteredClaims: jwt.RegisteredClaims{
 		Issuer:    t.issuer,
 		Subject:   subject,
 		Audience:  jwt.ClaimStrings{t.issuer},
@@ -170,7 +199,7 @@ func (t *Tokens) verify(token string) (Principal, error) {
 	if !c.Role.Valid() || c.Subject == "" {
 		return Principal{}, fmt.Errorf("%w: unknown role or empty subject", ErrInvalidToken)
 	}
-	p := Principal{Role: c.Role, Subject: c.Subject, TokenID: c.ID, Expires: c.ExpiresAt.Time, ACR: c.ACR}
+	p := Principal{Role: c.Role, Subject: c.Subject, TokenID: c.ID, Expires: c.ExpiresAt.Time, ACR: c.ACR, Org: c.Org, OrgAdmin: c.OrgAdmin}
 	if c.AuthTime != nil {
 		p.AuthTime = c.AuthTime.Time
 	}

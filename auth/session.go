@@ -20,6 +20,10 @@ type Session struct {
 	AuthTime time.Time
 	Created  time.Time
 	LastSeen time.Time
+	// Org and OrgAdmin are the organisation membership of a provider,
+	// employer, funder or controller user (Principal.Org).
+	Org      string `json:",omitempty"`
+	OrgAdmin bool   `json:",omitempty"`
 	// CSRF is the token every form of the session's pages carries.
 	CSRF string
 	// Issuer and IDToken are the OpenID Provider's, kept for RP-initiated
@@ -48,7 +52,7 @@ type Login struct {
 
 // Principal is the session's holder as the handlers see it.
 func (s Session) Principal() Principal {
-	return Principal{Role: s.Role, Subject: s.Subject, TokenID: "session", ACR: s.ACR, AuthTime: s.AuthTime}
+	return Principal{Role: s.Role, Subject: s.Subject, TokenID: "session", ACR: s.ACR, AuthTime: s.AuthTime, Org: s.Org, OrgAdmin: s.OrgAdmin}
 }
 
 // Holder identifies whose sessions DeleteWebSessions revokes.

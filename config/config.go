@@ -154,7 +154,31 @@ type Auth struct {
 	Sessions Sessions      `yaml:"sessions"`
 	StepUp   StepUp        `yaml:"step_up"`
 	OIDC     OIDC          `yaml:"oidc"`
+
+	// Organisations, sign-in limits and contact details (issue 5).
+	OrgOIDC       OIDC          `yaml:"org_oidc"`
+	Organisations Organisations `yaml:"organisations"`
+	SignInLimits  SignInLimits  `yaml:"sign_in_limits"`
+	CoolingOff    time.Duration `yaml:"cooling_off"`
 }
+
+// Organisations configures the organisations' invitations.
+type Organisations struct {
+	InvitationTTL time.Duration `yaml:"invitation_ttl"`
+}
+
+// SignInLimits bounds sign-in attempts, counted in the shared store: at
+// most PerIP sign-in requests per client address and PerAccount failed
+// NIR entries per training account, per Window.
+type SignInLimits struct {
+	PerIP      int           `yaml:"per_ip"`
+	PerAccount int           `yaml:"per_account"`
+	Window     time.Duration `yaml:"window"`
+}
+
+// OrgOIDCClientSecretEnv holds the client secret at the organisations'
+// OpenID Provider.
+const OrgOIDCClientSecretEnv = "PARCOURS_ORG_OIDC_CLIENT_SECRET"
 
 // Sessions bounds the web sessions.
 type Sessions struct {
@@ -266,9 +290,13 @@ func Default() Config {
 			ConnectTimeout: 10 * time.Second, QueryTimeout: 5 * time.Second}},
 		Demo: Demo{Enabled: false, Seed: 1, Providers: 300, Offers: 20000},
 		Auth: Auth{Issuer: "parcours", TokenTTL: time.Hour, MaxTTL: 30 * 24 * time.Hour,
-			Sessions: Sessions{IdleTimeout: 30 * time.Minute, MaxAge: 12 * time.Hour},
-			StepUp:   StepUp{ACR: "eidas2", MaxAge: 10 * time.Minute},
-			OIDC:     OIDC{Label: "S’identifier avec FranceConnect", Scopes: []string{"openid", "profile", "birth"}, ACR: "eidas1"}},
+			Sessions:      Sessions{IdleTimeout: 30 * time.Minute, MaxAge: 12 * time.Hour},
+			StepUp:        StepUp{ACR: "eidas2", MaxAge: 10 * time.Minute},
+			OIDC:          OIDC{Label: "S’identifier avec FranceConnect", Scopes: []string{"openid", "profile", "birth"}, ACR: "eidas1"},
+			OrgOIDC:       OIDC{Label: "S’identifier avec ProConnect", Scopes: []string{"openid", "profile", "email"}},
+			Organisations: Organisations{InvitationTTL: 7 * 24 * time.Hour},
+			SignInLimits:  SignInLimits{PerIP: 60, PerAccount: 5, Window: 15 * time.Minute},
+			CoolingOff:    72 * time.Hour},
 		RateLimit: RateLimit{PerSecond: 20, Burst: 60},
 		Search: Search{
 			KeyRotation: 24 * time.Hour, ProviderCap: 3, DefaultPerPage: 20, MaxPerPage: 100,
@@ -445,11 +473,22 @@ func (c Config) Validate() error {
 		{"auth.sessions.idle_timeout", c.Auth.Sessions.IdleTimeout},
 		{"auth.sessions.max_age", c.Auth.Sessions.MaxAge},
 		{"auth.step_up.max_age", c.Auth.StepUp.MaxAge},
+		{"auth.organisations.invitation_ttl", c.Auth.Organisations.InvitationTTL},
+		{"auth.sign_in_limits.window", c.Auth.SignInLimits.Window},
 		{"money.payments.webhook_tolerance", c.Money.Payments.WebhookTolerance},
 	} {
 		if d.v <= 0 {
 			bad(d.path, "must be a positive duration")
 		}
+	}
+	if c.Auth.SignInLimits.PerIP < 1 {
+		bad("auth.sign_in_limits.per_ip", "must be at least 1")
+	}
+	if c.Auth.SignInLimits.PerAccount < 1 {
+		bad("auth.sign_in_limits.per_account", "must be at least 1")
+	}
+	if c.Auth.CoolingOff < 0 {
+		bad("auth.cooling_off", "must not be negative (0: no cooling-off)")
 	}
 	if c.Auth.TokenTTL > c.Auth.MaxTTL {
 		bad("auth.token_ttl", "must not exceed auth.max_ttl (%s)", c.Auth.MaxTTL)

@@ -49,6 +49,11 @@ type EnrolmentConfig struct {
 	Control DossierControl
 	Log     *slog.Logger
 	Now     func() time.Time // nil: time.Now
+	// CoolingOff is how long after a change of contact or bank details
+	// the account buys nothing (0: no wait); Notifier tells the previous
+	// details of the change (nil: LogNotifier).
+	CoolingOff time.Duration
+	Notifier   Notifier
 }
 
 // Deadlines of the lifecycle, in working days.
@@ -85,6 +90,9 @@ func NewEnrolmentService(store EnrolmentStore, catalogue Store, cfg EnrolmentCon
 	}
 	if s.cfg.Payments == nil {
 		s.cfg.Payments = WebhookPayments{ProviderName: "card"}
+	}
+	if s.cfg.Notifier == nil {
+		s.cfg.Notifier = LogNotifier{Log: s.log}
 	}
 	if s.cfg.EvaluationReleaseDays <= 0 {
 		s.cfg.EvaluationReleaseDays = 30
@@ -464,6 +472,11 @@ func (s *EnrolmentService) Refuse(ctx context.Context, who Party, idem Idem, id 
 func (s *EnrolmentService) Accept(ctx context.Context, who Party, idem Idem, id string, acceptRemainder bool) (Dossier, error) {
 	if who.AccountID == "" && !who.Admin {
 		return Dossier{}, fmt.Errorf("only the learner may accept: %w", ErrForbidden)
+	}
+	if who.AccountID != "" {
+		if err := s.coolingOff(ctx, who.AccountID); err != nil {
+			return Dossier{}, err
+		}
 	}
 	rules, err := s.store.Rules(ctx, "")
 	if err != nil {

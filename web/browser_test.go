@@ -450,6 +450,9 @@ func TestBrowser(t *testing.T) {
 		b.check("22-mon-compte-demande")
 
 		signIn("provider", "")
+		// Demo mode: the visitor administers the provider's organisation.
+		b.open("/organisation", 200)
+		b.check("23b-organisation")
 		b.open("/organisme/demandes", 200)
 		b.check("23-demandes")
 		b.navigate(chromedp.Click(chromedp.CSS(`.dossier form input[value="proposer"] ~ button`)), 200)

@@ -1,6 +1,9 @@
 // Package web serves the French HTML pages of Parcours: the home page, the
 // search results, the browse pages by region and certification, the offer
-// and provider pages, and the demo sign-in. Pages are rendered on the server
+// and provider pages, the sign-in (OpenID Connect for learners and for
+// members of organisations, and the demo sign-in), the learner's account,
+// contact details and dossiers, the provider's inbox, and the
+// organisation pages (members, invitations). Pages are rendered on the server
 // with html/template and work without JavaScript; templates and static
 // assets are embedded in the binary.
 //

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -35,17 +34,19 @@ type IdentityProvider struct {
 	// ACR is the level asked at an ordinary sign-in (e.g. eidas1); the
 	// step-up asks for the StepUp level.
 	ACR string
+	// Kind is who signs in through it: KindLearners (the default), whose
+	// identity is linked to a training account by the NIR, or
+	// KindOrganisations, whose identity is a member of an organisation.
+	Kind string
 }
 
-// Identity signs learners in through OpenID Providers: authorisation code
-// flow with PKCE, state and nonce, the ID token checked for issuer,
+// Identity signs learners, and members of organisations, in through OpenID
+// Providers (IdentityProvider.Kind): authorisation code flow with PKCE,
+// state and nonce, the ID token checked for issuer,
 // audience, lifetime and signature against the provider's published keys.
 // It is safe for concurrent use.
 type Identity struct {
 	providers []*idp
-	// attempts counts failed NIR entries (account-takeover defence).
-	mu       sync.Mutex
-	attempts map[string]attempt
 }
 
 type idp struct {
@@ -56,11 +57,6 @@ type idp struct {
 	client     *http.Client
 }
 
-type attempt struct {
-	n     int
-	first time.Time
-}
-
 // NewIdentity reads each provider's discovery document. client may be nil
 // for http.DefaultClient.
 func NewIdentity(ctx context.Context, providers []IdentityProvider, client *http.Client) (*Identity, error) {
@@ -68,8 +64,14 @@ func NewIdentity(ctx context.Context, providers []IdentityProvider, client *http
 		client = http.DefaultClient
 	}
 	ctx = oidc.ClientContext(ctx, client)
-	id := &Identity{attempts: map[string]attempt{}}
+	id := &Identity{}
 	for _, cfg := range providers {
+		if cfg.Kind == "" {
+			cfg.Kind = KindLearners
+		}
+		if cfg.Kind != KindLearners && cfg.Kind != KindOrganisations {
+			return nil, fmt.Errorf("identity provider %s: kind %q is neither %s nor %s", cfg.Name, cfg.Kind, KindLearners, KindOrganisations)
+		}
 		op, err := oidc.NewProvider(ctx, cfg.Issuer)
 		if err != nil {
 			return nil, fmt.Errorf("identity provider %s: %w", cfg.Name, err)
@@ -127,42 +129,6 @@ func (id *Identity) byIssuer(iss string) *idp {
 	return nil
 }
 
-// Failed NIR entries allowed per pending sign-in and per account within
-// attemptWindow, before the sign-in must start again later.
-const (
-	maxAttempts   = 5
-	attemptWindow = 15 * time.Minute
-)
-
-// fail records a failed attempt under each key and reports whether one of
-// them is now over the limit.
-func (id *Identity) fail(now time.Time, keys ...string) {
-	id.mu.Lock()
-	defer id.mu.Unlock()
-	for _, k := range keys {
-		a := id.attempts[k]
-		if now.Sub(a.first) > attemptWindow {
-			a = attempt{first: now}
-		}
-		a.n++
-		id.attempts[k] = a
-	}
-	if len(id.attempts) > 100_000 {
-		clear(id.attempts)
-	}
-}
-
-func (id *Identity) blocked(now time.Time, keys ...string) bool {
-	id.mu.Lock()
-	defer id.mu.Unlock()
-	for _, k := range keys {
-		if a := id.attempts[k]; a.n >= maxAttempts && now.Sub(a.first) <= attemptWindow {
-			return true
-		}
-	}
-	return false
-}
-
 func (p *Pages) registerIdentity(g gin.IRouter) {
 	g.GET("/connexion", p.handle(p.signInPage))
 	g.GET("/connexion/retour", p.callback)
@@ -173,9 +139,11 @@ func (p *Pages) registerIdentity(g gin.IRouter) {
 
 // signInView is the data of the sign-in and NIR linking pages.
 type signInView struct {
-	Providers []providerLink
-	Error     string
-	Name      string // the identity's given name, on the linking page
+	Providers []providerLink // learners'
+	Orgs      []providerLink // organisations' members'
+
+	Error string
+	Name  string // the identity's given name, on the linking page
 }
 
 type providerLink struct{ URL, Label string }
@@ -184,7 +152,12 @@ func (p *Pages) signInPage(c *gin.Context) (response, error) {
 	v := signInView{}
 	ret := localPath(c.Query("retour"))
 	for _, op := range p.Identity.providers {
-		v.Providers = append(v.Providers, providerLink{URL: "/connexion/fournisseur/" + op.cfg.Name + "?retour=" + url.QueryEscape(ret), Label: op.cfg.Label})
+		l := providerLink{URL: "/connexion/fournisseur/" + op.cfg.Name + "?retour=" + url.QueryEscape(ret), Label: op.cfg.Label}
+		if op.cfg.Kind == KindOrganisations {
+			v.Orgs = append(v.Orgs, l)
+		} else {
+			v.Providers = append(v.Providers, l)
+		}
 	}
 	return response{page: "signin.html", title: "Se connecter", nav: "connexion", data: v}, nil
 }
@@ -219,7 +192,11 @@ func (p *Pages) startSignIn(c *gin.Context) {
 		p.fail(c, notFound("Ce fournisseur d’identité n’existe pas."))
 		return
 	}
-	stepUp := c.Query("niveau") == "renforce"
+	if err := p.limitIP(c); err != nil {
+		p.fail(c, err)
+		return
+	}
+	stepUp := c.Query("niveau") == "renforce" && op.cfg.Kind == KindLearners
 	l := &auth.Login{Provider: op.cfg.Name, State: auth.RandomToken(), Nonce: auth.RandomToken(),
 		Verifier: oauth2.GenerateVerifier(), ReturnTo: localPath(c.Query("retour")), StepUp: stepUp}
 	id, key := auth.NewSessionID()
@@ -254,6 +231,10 @@ func (p *Pages) callback(c *gin.Context) {
 	refuse := func(reason string, err error) {
 		p.Log.WarnContext(c, "sign-in refused", "reason", reason, "err", err)
 		p.fail(c, errSignIn)
+	}
+	if err := p.limitIP(c); err != nil {
+		p.fail(c, err)
+		return
 	}
 	ck, err := c.Request.Cookie(p.loginCookie(c))
 	http.SetCookie(c.Writer, &http.Cookie{Name: p.loginCookie(c), Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: p.secure(c), SameSite: http.SameSiteLaxMode})
@@ -302,6 +283,10 @@ func (p *Pages) callback(c *gin.Context) {
 		refuse("id token", err)
 		return
 	}
+	if op.cfg.Kind == KindOrganisations {
+		p.orgCallback(c, l, claims, idTok.Issuer, idTok.Subject, raw)
+		return
+	}
 	if l.StepUp && !p.StepUp.Satisfied(auth.Principal{Role: auth.Learner, ACR: claims.ACR, AuthTime: claims.authTime(p.now())}, p.now()) {
 		p.Log.WarnContext(c, "step-up not reached", "acr", claims.ACR)
 		p.fail(c, &pageError{http.StatusUnauthorized, "Cette action demande une connexion renforcée (FranceConnect+), qui n’a pas été obtenue. Réessayez avec un moyen d’identification renforcé."})
@@ -339,6 +324,9 @@ type idClaims struct {
 	ACR          string `json:"acr"`
 	AuthTime     int64  `json:"auth_time"`
 	GivenName    string `json:"given_name"`
+	FamilyName   string `json:"family_name"`
+	UsualName    string `json:"usual_name"` // ProConnect's family name
+	Email        string `json:"email"`
 	Gender       string `json:"gender"`
 	Birthdate    string `json:"birthdate"`
 	Birthplace   string `json:"birthplace"`
@@ -376,7 +364,7 @@ func (op *idp) check(ctx context.Context, raw, nonce string) (idClaims, *oidc.ID
 // pendingLink returns the session of a sign-in waiting for its NIR.
 func (p *Pages) pendingLink(c *gin.Context) (auth.Session, error) {
 	se, ok := p.session(c)
-	if !ok || se.Subject != "" || se.Claims == nil {
+	if !ok || se.Subject != "" || se.Claims == nil || se.Claims["org_pending"] != "" {
 		return auth.Session{}, &pageError{http.StatusUnauthorized, "Aucune connexion n’attend de rattachement. Connectez-vous d’abord avec votre fournisseur d’identité."}
 	}
 	return se, nil
@@ -397,26 +385,37 @@ func (p *Pages) link(c *gin.Context) (response, error) {
 	if err != nil {
 		return response{}, err
 	}
-	now := p.now()
 	again := func(msg string) (response, error) {
 		return response{status: http.StatusUnprocessableEntity, page: "link.html", title: "Rattacher votre compte formation", nav: "connexion",
 			data: signInView{Name: se.Claims["given_name"], Error: msg}}, nil
 	}
-	if p.Identity.blocked(now, "session:"+se.Key) {
-		return response{}, &pageError{http.StatusTooManyRequests, "Trop d’essais. Reconnectez-vous dans quelques minutes."}
+	// Failed entries are counted in the shared store, per pending
+	// sign-in and per training account (whoever tries), so that neither a
+	// restart, another replica nor a new sign-in starts the count again.
+	if err := p.limitIP(c); err != nil {
+		return response{}, err
+	}
+	pending := "nir-session:" + se.Key
+	if err := p.exhausted(c, "pour cette connexion", pending); err != nil {
+		return response{}, err
 	}
 	nir, ok := marketplace.NormalizeNIR(c.PostForm("nir"))
 	if !ok {
-		p.Identity.fail(now, "session:"+se.Key)
+		if err := p.failed(c, pending); err != nil {
+			return response{}, err
+		}
 		return again("Ce numéro de sécurité sociale n’est pas valide : il compte 15 caractères, clé comprise.")
 	}
-	account := "nir:" + p.Enrolment.NIRHash(nir)
-	if p.Identity.blocked(now, account) {
-		return response{}, &pageError{http.StatusTooManyRequests, "Trop d’essais pour ce compte. Réessayez dans quelques minutes."}
+	account := "nir-account:" + p.Enrolment.NIRHash(nir)
+	if err := p.exhausted(c, "pour ce compte", account); err != nil {
+		p.Log.WarnContext(c, "sign-in rate limit reached", "scope", "account")
+		return response{}, err
 	}
 	id := marketplace.Identity{Gender: se.Claims["gender"], Birthdate: se.Claims["birthdate"], Birthplace: se.Claims["birthplace"], Birthcountry: se.Claims["birthcountry"]}
 	if err := marketplace.MatchNIR(nir, id); err != nil {
-		p.Identity.fail(now, "session:"+se.Key, account)
+		if err := p.failed(c, pending, account); err != nil {
+			return response{}, err
+		}
 		p.Log.WarnContext(c, "NIR linking refused", "reason", err.Error(), "issuer", se.Issuer)
 		return again("Ce numéro de sécurité sociale ne correspond pas à l’identité transmise par votre fournisseur d’identité (sexe, année et mois de naissance, lieu de naissance). Vérifiez-le.")
 	}
@@ -465,10 +464,15 @@ func (p *Pages) logoutURL(c *gin.Context, se auth.Session) string {
 // stepUpURL is where a learner whose sign-in is too weak or old to move
 // money goes: the provider again at the step-up level, then back to ret.
 func (p *Pages) stepUpURL(ret string) string {
-	if p.Identity == nil || len(p.Identity.providers) == 0 {
+	if p.Identity == nil {
 		return ""
 	}
-	return "/connexion/fournisseur/" + p.Identity.providers[0].cfg.Name + "?niveau=renforce&retour=" + url.QueryEscape(localPath(ret))
+	for _, op := range p.Identity.providers {
+		if op.cfg.Kind == KindLearners {
+			return "/connexion/fournisseur/" + op.cfg.Name + "?niveau=renforce&retour=" + url.QueryEscape(localPath(ret))
+		}
+	}
+	return ""
 }
 
 // deviceCookie names a browser for the new-device notice; it lives long

@@ -49,7 +49,10 @@ func (p *Pages) act(h func(c *gin.Context) (string, error)) gin.HandlerFunc {
 func moneyPageError(err error) error {
 	var se *marketplace.StateError
 	var ve *marketplace.ValidationError
+	var co *marketplace.CoolingOffError
 	switch {
+	case errors.As(err, &co):
+		return &pageError{http.StatusConflict, coolingOffMessage(co.Until) + " Vous pourrez alors accepter la proposition, si elle est encore valable."}
 	case errors.As(err, &se):
 		return &pageError{http.StatusConflict, "Cette action n’est plus possible : le dossier est à l’étape « " + se.State.Label() + " »."}
 	case errors.Is(err, marketplace.ErrInsufficientBalance):
@@ -85,7 +88,7 @@ func party(c *gin.Context, role auth.Role) (marketplace.Party, error) {
 	if role == auth.Learner {
 		return marketplace.Party{AccountID: v.principal.Subject}, nil
 	}
-	return marketplace.Party{ProviderID: v.principal.Subject}, nil
+	return marketplace.Party{ProviderID: v.principal.Acting()}, nil
 }
 
 // stepUp checks that the signed-in learner authenticated strongly and

@@ -33,6 +33,9 @@ import (
 var testOPUsers = map[string]map[string]string{
 	"angela": {"given_name": "Angela", "family_name": "Dubois", "birthdate": "1955-08-20", "gender": "female", "birthplace": "14168", "birthcountry": "99100"},
 	"bruno":  {"given_name": "Bruno", "family_name": "Martin", "birthdate": "1985-03-02", "gender": "male", "birthplace": "75112", "birthcountry": "99100"},
+	// Members of organisations, at the organisations' provider.
+	"claire": {"given_name": "Claire", "family_name": "Lefèvre", "birthdate": "1980-01-01", "gender": "female"},
+	"sam":    {"given_name": "Sam", "family_name": "Moreau", "birthdate": "1990-01-01", "gender": "male"},
 }
 
 const testOPSecret = "parcours-test-client-secret-0123456789"

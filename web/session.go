@@ -35,6 +35,7 @@ type viewer struct {
 	Provider  bool   // the menu shows the provider's inbox
 	// Controller: the menu shows the controls' review queue.
 	Controller bool
+	Org        bool // the menu shows the organisation's page
 	principal  auth.Principal
 }
 
@@ -152,9 +153,9 @@ func (p *Pages) startSession(c *gin.Context, se auth.Session) (auth.Session, err
 // describe names a principal for the banner.
 func (p *Pages) describe(ctx context.Context, pr auth.Principal) *viewer {
 	v := &viewer{RoleLabel: roleLabels[pr.Role], Name: pr.Subject, principal: pr, Learner: pr.Role == auth.Learner, Provider: pr.Role == auth.Provider,
-		Controller: pr.Role == auth.Controller || pr.Role == auth.Admin}
+		Controller: pr.Role == auth.Controller || pr.Role == auth.Admin, Org: pr.Org != ""}
 	if pr.Role == auth.Provider {
-		if prov, err := p.Catalogue.Store().Provider(ctx, pr.Subject); err == nil {
+		if prov, err := p.Catalogue.Store().Provider(ctx, pr.Acting()); err == nil {
 			v.Name = prov.Name
 		}
 	}
@@ -175,7 +176,7 @@ func mayManage(v *viewer, providerID string) bool {
 		return false
 	}
 	return v.principal.Role == auth.Admin || v.principal.Role == auth.Controller ||
-		v.principal.Role == auth.Provider && v.principal.Subject == providerID
+		v.principal.Role == auth.Provider && v.principal.Acting() == providerID
 }
 
 // demoView is the data of the demo sign-in page.
@@ -260,7 +261,9 @@ func (p *Pages) demoSignIn(c *gin.Context) (response, error) {
 	// sign-in, so that demo learners can spend; the token shown for the
 	// API says so too.
 	now := p.now()
-	token, err := p.Tokens.MintAt(role, subject, p.TokenTTL, "eidas2", now)
+	holder := auth.Principal{Role: role, Subject: subject, ACR: "eidas2", AuthTime: now}
+	p.demoOrg(c, &holder)
+	token, err := p.Tokens.MintPrincipal(holder, p.TokenTTL)
 	if err != nil {
 		return response{}, err
 	}
@@ -268,7 +271,8 @@ func (p *Pages) demoSignIn(c *gin.Context) (response, error) {
 	if err != nil {
 		return response{}, err
 	}
-	if _, err := p.startSession(c, auth.Session{Role: role, Subject: subject, ACR: "eidas2", AuthTime: now, Issuer: demoIssuer}); err != nil {
+	if _, err := p.startSession(c, auth.Session{Role: role, Subject: subject, ACR: "eidas2", AuthTime: now, Issuer: demoIssuer,
+		Org: holder.Org, OrgAdmin: holder.OrgAdmin}); err != nil {
 		return response{}, err
 	}
 	// The token is shown in the page: no cache may keep it.

@@ -17,6 +17,7 @@ import (
 	"github.com/parcours/parcours/controls"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
+	"github.com/parcours/parcours/orgs"
 	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/skills"
 	"github.com/parcours/parcours/skills/starter"
@@ -34,6 +35,7 @@ type stack struct {
 	monitor   *search.Monitor
 	tokens    *auth.Tokens
 	enrol     *marketplace.EnrolmentService
+	orgs      *orgs.Service
 	// shift moves the enrolment service's clock (nanoseconds added to the
 	// real time), so that tests can reach a session's start.
 	shift *atomic.Int64
@@ -93,6 +95,7 @@ func newStackWith(t testing.TB, demoMode bool, extra *marketplace.Catalogue, opt
 		NIRKey:     []byte("web-test-nir-key-web-test-nir-ke"),
 		CoPayments: []marketplace.CoPayment{{From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), Cents: 102_23}},
 		Payments:   marketplace.DemoPayments{},
+		CoolingOff: 72 * time.Hour,
 		Now:        func() time.Time { return time.Now().Add(time.Duration(shift.Load())) },
 	})
 	// The controls screen publications and serve the review pages; the
@@ -101,8 +104,9 @@ func newStackWith(t testing.TB, demoMode bool, extra *marketplace.Catalogue, opt
 	ctl := controls.New(controls.Config{Store: store, Dossiers: store, Catalogue: store, IPKey: []byte("web-test-ip-key"), Log: log})
 	cat.SetGate(ctl)
 	ctl.Attach(enrol, cat)
+	orgService := orgs.NewService(store, store, store, orgs.Config{})
 	d := Deps{Log: log, Catalogue: cat, Index: ix, Places: places, Tokens: tokens, Enrolment: enrol, Demo: demoMode, TokenTTL: time.Hour, Graph: graph, Neutrality: monitor,
-		Sessions: store, Links: store, Devices: store, StepUp: auth.StepUp{ACR: "eidas2", MaxAge: 10 * time.Minute}, Controls: ctl}
+		Sessions: store, Links: store, Devices: store, Attempts: store, Orgs: orgService, StepUp: auth.StepUp{ACR: "eidas2", MaxAge: 10 * time.Minute}, Controls: ctl}
 	if opt != nil {
 		opt(&d)
 	}
@@ -119,7 +123,7 @@ func newStackWith(t testing.TB, demoMode bool, extra *marketplace.Catalogue, opt
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &stack{server: srv, pages: pages, store: store, catalogue: cat, index: ix, monitor: monitor, tokens: tokens, enrol: enrol, shift: shift, fix: fix, ctl: ctl}
+	return &stack{server: srv, pages: pages, store: store, catalogue: cat, index: ix, monitor: monitor, tokens: tokens, enrol: enrol, orgs: orgService, shift: shift, fix: fix, ctl: ctl}
 }
 
 type testWriter struct{ t testing.TB }

@@ -24,6 +24,7 @@ import (
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/matching"
+	"github.com/parcours/parcours/orgs"
 	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/skills"
 )
@@ -76,6 +77,13 @@ type Deps struct {
 	// providers' view of their offers' review, and notes learners'
 	// searches, visits and enrolments for the fraud detectors.
 	Controls *controls.Service
+	// Orgs, when set, adds the organisation pages (members, invitations)
+	// and the sign-in of members through the organisations' providers.
+	Orgs *orgs.Service
+	// Attempts keeps the sign-in counters in the store the replicas
+	// share; SignInLimits bounds them (zero: DefaultSignInLimits).
+	Attempts     auth.AttemptStore
+	SignInLimits SignInLimits
 }
 
 // Pages is the set of HTML pages. It implements api.Pages. It is safe for
@@ -100,6 +108,7 @@ var pageNames = []string{
 	"provider.html", "demo.html", "error.html", "occupations.html", "occupation.html", "gap.html",
 	"account.html", "inbox.html", "evaluation.html", "signin.html", "link.html",
 	"transparence.html",
+	"organisation.html", "invitation.html", "contact.html",
 }
 
 // New checks the dependencies, loads the static assets and parses the
@@ -120,6 +129,11 @@ func New(d Deps) (*Pages, error) {
 		return nil, errors.New("web: Deps.TokenTTL must be positive in demo mode")
 	case d.Sessions == nil || d.Links == nil:
 		return nil, errors.New("web: Deps.Sessions and Deps.Links are required")
+	case d.Attempts == nil:
+		return nil, errors.New("web: Deps.Attempts is required (sign-in limits)")
+	}
+	if d.SignInLimits == (SignInLimits{}) {
+		d.SignInLimits = DefaultSignInLimits
 	}
 	if d.SessionIdle <= 0 {
 		d.SessionIdle = 30 * time.Minute
@@ -193,6 +207,10 @@ func (p *Pages) Register(r gin.IRouter) {
 	g.GET("/static/*file", p.static)
 	if p.Enrolment != nil {
 		p.registerMoney(g)
+		p.registerContact(g)
+	}
+	if p.Orgs != nil {
+		p.registerOrgs(g)
 	}
 	if p.Matching != nil && p.Graph != nil {
 		p.registerMatching(g)
@@ -343,7 +361,11 @@ type errorView struct {
 func (p *Pages) fail(c *gin.Context, err error) {
 	v := errorView{Status: http.StatusInternalServerError, Home: true}
 	var pe *pageError
+	var tm *tooMany
 	switch {
+	case errors.As(err, &tm):
+		v.Status, v.Message = http.StatusTooManyRequests, tm.message()
+		c.Header("Retry-After", tm.retryAfter())
 	case errors.As(err, &pe):
 		v.Status, v.Message = pe.status, pe.message
 	case errors.Is(err, marketplace.ErrNotFound):
@@ -363,6 +385,10 @@ func (p *Pages) fail(c *gin.Context, err error) {
 		v.Heading = "Action impossible"
 	case http.StatusNotFound:
 		v.Heading = "Page introuvable"
+	case http.StatusGone:
+		v.Heading = "Lien expiré"
+	case http.StatusTooManyRequests:
+		v.Heading = "Trop de tentatives"
 	default:
 		v.Heading = "Erreur du service"
 	}

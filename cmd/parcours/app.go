@@ -115,6 +115,7 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 	a.enrolment = marketplace.NewEnrolmentService(enrolStore, a.store, marketplace.EnrolmentConfig{
 		NIRKey: a.secrets.NIRKey, CoPayments: schedule, EvaluationReleaseDays: cfg.Money.EvaluationReleaseDays,
 		Payments: payments, Log: log, Control: a.controls,
+		CoolingOff: cfg.Auth.CoolingOff,
 	})
 	a.controls.Attach(a.enrolment, a.catalogue)
 	a.queries = search.NewQueryLog(cfg.Search.Neutrality.LogSize)

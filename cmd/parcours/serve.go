@@ -148,6 +148,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	orgService := a.newOrgs()
 	pages, err := web.New(web.Deps{
 		Log: log, Catalogue: a.catalogue, Index: a.index, Places: a.places, Tokens: a.tokens, Enrolment: a.enrolment,
 		Demo: cfg.Demo.Enabled, TokenTTL: cfg.Auth.TokenTTL, Graph: a.graph, Neutrality: a.monitor, Ratings: a.enrolment,
@@ -155,6 +156,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		StepUp: stepUp, Identity: identity, PublicURL: cfg.Server.PublicURL,
 		Matching: a.matching,
 		Controls: a.controls,
+		Orgs:     orgService, Attempts: a.orgStore(), SignInLimits: signInLimits(cfg),
 	})
 	if err != nil {
 		return err
@@ -171,6 +173,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		TrustedProxies: cfg.Server.TrustedProxies, Registry: reg, PublicURL: cfg.Server.PublicURL,
 		Matching: a.matching,
 		Controls: a.controls,
+		Orgs:     orgService,
 	})
 	if err != nil {
 		return err
@@ -251,18 +254,23 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 // configured; nil means no OpenID sign-in.
 func newIdentity(ctx context.Context, cfg config.Config) (*web.Identity, error) {
 	o := cfg.Auth.OIDC
-	if o.Issuer == "" {
+	base := strings.TrimSuffix(cfg.Server.PublicURL, "/")
+	var providers []web.IdentityProvider
+	if o.Issuer != "" {
+		providers = append(providers, web.IdentityProvider{
+			Name: "franceconnect", Label: o.Label, Issuer: o.Issuer, ClientID: o.ClientID,
+			ClientSecret: os.Getenv(config.OIDCClientSecretEnv),
+			RedirectURL:  base + "/connexion/retour", PostLogoutURL: base + "/",
+			Scopes: o.Scopes, ACR: o.ACR,
+		})
+	}
+	providers = append(providers, orgProvider(cfg, base, os.Getenv(config.OrgOIDCClientSecretEnv))...)
+	if len(providers) == 0 {
 		return nil, nil
 	}
-	base := strings.TrimSuffix(cfg.Server.PublicURL, "/")
 	// No deadline on ctx: go-oidc keeps it to fetch the provider's keys
 	// later; the client's timeout bounds each request.
-	return web.NewIdentity(ctx, []web.IdentityProvider{{
-		Name: "franceconnect", Label: o.Label, Issuer: o.Issuer, ClientID: o.ClientID,
-		ClientSecret: os.Getenv(config.OIDCClientSecretEnv),
-		RedirectURL:  base + "/connexion/retour", PostLogoutURL: base + "/",
-		Scopes: o.Scopes, ACR: o.ACR,
-	}}, &http.Client{Timeout: 10 * time.Second})
+	return web.NewIdentity(ctx, providers, &http.Client{Timeout: 10 * time.Second})
 }
 
 // backup is the embedded store as the API's backup capability, nil (no

@@ -25,6 +25,8 @@ func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	subject := fs.String("subject", "", "subject identifier (provider ID for providers...)")
 	ttl := fs.Duration("ttl", 0, "lifetime (default: auth.token_ttl)")
 	acr := fs.String("acr", "", "authentication level to claim, e.g. eidas2: a learner token without one cannot move money (for tests and scripts; the sign-in time is now)")
+	org := fs.String("org", "", "organisation the holder is a member of (the subject is then the member's ID)")
+	orgAdmin := fs.Bool("org-admin", false, "the member administers the organisation (with --org)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -42,7 +44,11 @@ func cmdToken(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	tok, err := auth.NewTokens(sec.TokenKey, cfg.Auth.Issuer, cfg.Auth.MaxTTL, nil).MintAt(auth.Role(*role), *subject, *ttl, *acr, time.Now())
+	p := auth.Principal{Role: auth.Role(*role), Subject: *subject, Org: *org, OrgAdmin: *orgAdmin}
+	if *acr != "" {
+		p.ACR, p.AuthTime = *acr, time.Now()
+	}
+	tok, err := auth.NewTokens(sec.TokenKey, cfg.Auth.Issuer, cfg.Auth.MaxTTL, nil).MintPrincipal(p, *ttl)
 	if err != nil {
 		return err
 	}

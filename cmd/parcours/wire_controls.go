@@ -67,5 +67,19 @@ func newControls(a *app, enrol marketplace.EnrolmentStore, log *slog.Logger) (*c
 		Store: store, Dossiers: enrol, Catalogue: a.store, Registry: registry,
 		Thresholds: controls.Thresholds{Sect: c.SectThreshold, Discrim: c.DiscriminationThreshold},
 		HoldScore:  c.PaymentHoldScore, IPKey: ipKey[:], Log: log, Now: time.Now,
+		Contacts: contactChanges{a},
 	}), nil
+}
+
+// contactChanges gives the account-takeover detector the last change of a
+// learner's contact or bank details, from the enrolment service (built
+// after the controls, read at call time).
+type contactChanges struct{ a *app }
+
+func (c contactChanges) ContactChangedAt(ctx context.Context, accountID string) (time.Time, string, bool, error) {
+	if c.a.enrolment == nil {
+		return time.Time{}, "", false, nil
+	}
+	at, what, err := c.a.enrolment.LastContactChange(ctx, accountID)
+	return at, what, err == nil && !at.IsZero(), err
 }

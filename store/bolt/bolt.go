@@ -149,7 +149,7 @@ func (s *Store) checkSchema() error {
 
 func (s *Store) init() error {
 	return s.db.Update(func(tx *bbolt.Tx) error {
-		for _, name := range slices.Concat(allBuckets, graphBuckets, enrolmentBuckets, authBuckets) {
+		for _, name := range slices.Concat(allBuckets, graphBuckets, enrolmentBuckets, authBuckets, orgBuckets) {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}

@@ -156,7 +156,7 @@ var indexes = []index{
 func (s *Store) init(ctx context.Context) error {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	for _, ix := range slices.Concat(indexes, authIndexes) {
+	for _, ix := range slices.Concat(indexes, authIndexes, orgIndexes) {
 		m := mongo.IndexModel{Keys: ix.keys}
 		if ix.unique {
 			m.Options = options.Index().SetUnique(true)
