@@ -288,7 +288,7 @@ func (s *Service) syncSkills(ctx context.Context, person string) error {
 		if ok { // still declared by a line: keep it as declared
 			b.Edges = append(b.Edges, skills.Edge{Rel: skills.HasSkill, From: person, To: h.Skill.ID, Level: w.Level, Evidence: skills.Declared})
 		} else {
-			b.DeleteEdges = append(b.DeleteEdges, skills.Edge{Rel: skills.HasSkill, From: person, To: h.Skill.ID})
+			b.DeleteEdges = append(b.DeleteEdges, skills.Edge{Rel: skills.HasSkill, From: person, To: h.Skill.ID, Level: h.Level, Evidence: h.Evidence})
 		}
 	}
 	ids := make([]string, 0, len(want))

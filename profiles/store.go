@@ -95,6 +95,8 @@ type Credential struct {
 	RevokedAt  time.Time `json:",omitzero"`
 	// Reason is why the credential was revoked.
 	Reason string `json:",omitempty"`
+	// Pending is the line a draft will add once signed.
+	Pending *Entry `json:",omitempty"`
 }
 
 // Store keeps trajectories, share links, issuers and credentials.

@@ -26,6 +26,12 @@ type Secrets struct {
 	// which signs its webhooks with it (HMAC-SHA-256).
 	PaymentWebhookKey []byte
 	SearchKey         []byte // 32 bytes: HMAC-SHA-256 key of the search tie-break order
+
+	// Career profiles: LogKey signs the transparency log's checkpoints;
+	// IssuerSealKey (32 bytes, AES-256-GCM) seals the signing keys the
+	// platform holds for employers and certifiers.
+	LogKey        ed25519.PrivateKey
+	IssuerSealKey []byte
 }
 
 // Dir is the directory inside the data directory that holds the keys.
@@ -54,6 +60,13 @@ func Load(dataDir string) (*Secrets, error) {
 		return nil, err
 	}
 	if s.SearchKey, err = loadOrCreate(filepath.Join(dir, "search.key"), 32); err != nil {
+		return nil, err
+	}
+	if seed, err = loadOrCreate(filepath.Join(dir, "transparency-log.key"), ed25519.SeedSize); err != nil {
+		return nil, err
+	}
+	s.LogKey = ed25519.NewKeyFromSeed(seed)
+	if s.IssuerSealKey, err = loadOrCreate(filepath.Join(dir, "issuer-seal.key"), 32); err != nil {
 		return nil, err
 	}
 	return &s, nil

@@ -9,3 +9,7 @@ import (
 func TestProfilesConformance(t *testing.T) {
 	storetest.RunProfiles(t, func(t *testing.T) storetest.ProfileStore { return open(t) })
 }
+
+func TestTransparencyLogConformance(t *testing.T) {
+	storetest.RunLog(t, func(t *testing.T) storetest.LogStore { return open(t).TransparencyLog() })
+}

@@ -202,7 +202,15 @@ func (s *Store) Credentials(ctx context.Context, person string) ([]profiles.Cred
 func (s *Store) NextStatusIndex(ctx context.Context) (int, error) {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
-	n, err := s.nextSeq(ctx, statusCounter, 1)
+	// Two first calls may both try to create the counter: one gets a
+	// duplicate key, and tries again.
+	var n int64
+	var err error
+	for range 10 {
+		if n, err = s.nextSeq(ctx, statusCounter, 1); !errors.Is(err, marketplace.ErrConflict) {
+			break
+		}
+	}
 	if err != nil {
 		return 0, err
 	}
