@@ -24,6 +24,7 @@ import (
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
+	"github.com/parcours/parcours/profiles"
 	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/skills"
 	"github.com/parcours/parcours/skills/starter"
@@ -67,6 +68,8 @@ type testEnv struct {
 
 	index      *search.Index
 	neutrality *search.Monitor
+	profiles   *profiles.Service
+	profileCred string // a credential shared by the link shareSecret (api/profiles_test.go)
 
 	lyon, villeurbanne, nocert marketplace.Provider
 	offer, draft, otherOffer   marketplace.Offer
@@ -153,6 +156,7 @@ func newEnvOn(tb testing.TB, store testStore, b *bolt.Store, opts ...func(*api.D
 	if b != nil {
 		d.Backup = b
 	}
+	d.Profiles = e.newProfiles(tb, store) // api/profiles_test.go
 	for _, o := range opts {
 		o(&d)
 	}

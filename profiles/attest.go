@@ -610,3 +610,17 @@ func (s *Service) Bundle(ctx context.Context, c Credential) ([]byte, error) {
 	}
 	return b.Marshal()
 }
+
+// TrainingHook returns the function the enrolment service calls after an
+// evaluation (marketplace.EnrolmentService.OnEvaluated): it attests the
+// training when the dossier is complete. A failure is logged; the
+// attestation can be issued again later, since it is idempotent.
+func (s *Service) TrainingHook(cat Catalogue) func(context.Context, marketplace.Dossier) {
+	return func(ctx context.Context, d marketplace.Dossier) {
+		if _, done, err := s.AttestTraining(ctx, cat, d); err != nil {
+			s.log.ErrorContext(ctx, "attesting a completed training", "dossier", d.ID, "err", err)
+		} else if done {
+			s.log.InfoContext(ctx, "training attested", "dossier", d.ID)
+		}
+	}
+}

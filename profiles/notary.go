@@ -296,6 +296,9 @@ func (n *Notary) Publish(ctx context.Context) ([]byte, uint64, error) {
 	if err != nil {
 		return nil, 0, err
 	}
+	if size == 0 {
+		return nil, 0, fmt.Errorf("nothing is logged yet: no checkpoint: %w", ErrNotFound)
+	}
 	if cp, err := n.logStore.CheckpointAt(ctx, size); err != nil || cp != nil {
 		return cp, size, err
 	}

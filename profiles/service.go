@@ -481,3 +481,15 @@ func (s *Service) Export(ctx context.Context, person string) (Export, error) {
 	x.Shares, err = s.store.ShareLinks(ctx, person)
 	return x, err
 }
+
+// enrolmentAccounts finds accounts through the enrolment service, which
+// holds the NIR lookup key.
+type enrolmentAccounts struct{ e *marketplace.EnrolmentService }
+
+// AccountsOf returns the Accounts of the marketplace's training accounts.
+func AccountsOf(e *marketplace.EnrolmentService) Accounts { return enrolmentAccounts{e} }
+
+func (a enrolmentAccounts) AccountByNIR(ctx context.Context, nir string) (string, error) {
+	acct, err := a.e.Store().AccountByNIR(ctx, a.e.NIRHash(nir))
+	return acct.ID, err
+}
