@@ -144,7 +144,7 @@ func (s *Signer) SignerKey() string {
 // ParseSignerKey reads a key written by SignerKey.
 func ParseSignerKey(skey string) (*Signer, error) {
 	rest, ok := strings.CutPrefix(skey, "PRIVATE+KEY+")
-	parts := strings.Split(rest, "+")
+	parts := strings.SplitN(rest, "+", 3)
 	if !ok || len(parts) != 3 {
 		return nil, errors.New("tlog: a signer key reads PRIVATE+KEY+name+keyid+key")
 	}
@@ -185,11 +185,19 @@ func (s *Signer) Sign(c Checkpoint) ([]byte, error) {
 	if c.Origin != s.name {
 		return nil, fmt.Errorf("tlog: checkpoint origin %q is not the key name %q", c.Origin, s.name)
 	}
-	text := c.Text()
+	return s.SignNote(c.Text())
+}
+
+// SignNote signs any note text (C2SP signed-note: UTF-8, ending in a
+// newline, without a blank line) and returns the signed note.
+func (s *Signer) SignNote(text []byte) ([]byte, error) {
+	if !utf8.Valid(text) || len(text) == 0 || text[len(text)-1] != '\n' || bytes.Contains(text, []byte("\n\n")) {
+		return nil, errors.New("tlog: a note text is UTF-8, ends with a newline and has no blank line")
+	}
 	sig := ed25519.Sign(s.key, text)
 	blob := binary.BigEndian.AppendUint32(nil, s.id)
 	blob = append(blob, sig...)
-	out := append(text, '\n')
+	out := append(bytes.Clone(text), '\n')
 	out = append(out, "\u2014 "...)
 	out = append(out, s.name...)
 	out = append(out, ' ')
@@ -207,7 +215,7 @@ type Verifier struct {
 
 // NewVerifier parses a verifier key name+keyid+base64(0x01 || key).
 func NewVerifier(vkey string) (*Verifier, error) {
-	parts := strings.Split(vkey, "+")
+	parts := strings.SplitN(vkey, "+", 3)
 	if len(parts) != 3 {
 		return nil, errors.New("tlog: a log key reads name+keyid+key")
 	}
@@ -239,38 +247,9 @@ func (v *Verifier) String() string {
 // be the key's name. Signatures by other keys (witnesses) are ignored.
 // The error wraps ErrInvalidProof.
 func (v *Verifier) Open(note []byte) (Checkpoint, error) {
-	if !utf8.Valid(note) {
-		return Checkpoint{}, fmt.Errorf("%w: the signed checkpoint is not UTF-8", ErrInvalidProof)
-	}
-	split := bytes.LastIndex(note, []byte("\n\n"))
-	if split < 0 {
-		return Checkpoint{}, fmt.Errorf("%w: the checkpoint carries no signature (no blank line before signatures)", ErrInvalidProof)
-	}
-	text, sigs := note[:split+1], note[split+2:]
-	if len(sigs) == 0 || sigs[len(sigs)-1] != '\n' {
-		return Checkpoint{}, fmt.Errorf("%w: the checkpoint's signature lines must end with a newline", ErrInvalidProof)
-	}
-	found := false
-	for _, line := range strings.Split(string(sigs[:len(sigs)-1]), "\n") {
-		rest, ok := strings.CutPrefix(line, "\u2014 ")
-		name, b64, ok2 := strings.Cut(rest, " ")
-		if !ok || !ok2 {
-			return Checkpoint{}, fmt.Errorf("%w: malformed signature line %q", ErrInvalidProof, line)
-		}
-		blob, err := base64.StdEncoding.DecodeString(b64)
-		if err != nil || len(blob) < 5 {
-			return Checkpoint{}, fmt.Errorf("%w: malformed signature line %q", ErrInvalidProof, line)
-		}
-		if name != v.name || binary.BigEndian.Uint32(blob) != v.id {
-			continue // another key's signature, e.g. a witness's
-		}
-		if len(blob) != 4+ed25519.SignatureSize || !ed25519.Verify(v.pub, text, blob[4:]) {
-			return Checkpoint{}, fmt.Errorf("%w: the log's signature on the checkpoint does not verify: the checkpoint was changed or not signed by %s", ErrInvalidProof, v.name)
-		}
-		found = true
-	}
-	if !found {
-		return Checkpoint{}, fmt.Errorf("%w: the checkpoint is not signed by the log key %s", ErrInvalidProof, v.name)
+	text, err := v.OpenNote(note)
+	if err != nil {
+		return Checkpoint{}, err
 	}
 	c, err := ParseCheckpoint(text)
 	if err != nil {
@@ -280,4 +259,43 @@ func (v *Verifier) Open(note []byte) (Checkpoint, error) {
 		return Checkpoint{}, fmt.Errorf("%w: the checkpoint's origin %q is not the log %q", ErrInvalidProof, c.Origin, v.name)
 	}
 	return c, nil
+}
+
+// OpenNote checks that the signed note carries a valid signature by this
+// key and returns its text. The error wraps ErrInvalidProof.
+func (v *Verifier) OpenNote(note []byte) ([]byte, error) {
+	if !utf8.Valid(note) {
+		return nil, fmt.Errorf("%w: the signed note is not UTF-8", ErrInvalidProof)
+	}
+	split := bytes.LastIndex(note, []byte("\n\n"))
+	if split < 0 {
+		return nil, fmt.Errorf("%w: the note carries no signature (no blank line before signatures)", ErrInvalidProof)
+	}
+	text, sigs := note[:split+1], note[split+2:]
+	if len(sigs) == 0 || sigs[len(sigs)-1] != '\n' {
+		return nil, fmt.Errorf("%w: the note's signature lines must end with a newline", ErrInvalidProof)
+	}
+	found := false
+	for _, line := range strings.Split(string(sigs[:len(sigs)-1]), "\n") {
+		rest, ok := strings.CutPrefix(line, "\u2014 ")
+		name, b64, ok2 := strings.Cut(rest, " ")
+		if !ok || !ok2 || checkKeyName(name) != nil {
+			return nil, fmt.Errorf("%w: malformed signature line %q", ErrInvalidProof, line)
+		}
+		blob, err := base64.StdEncoding.Strict().DecodeString(b64)
+		if err != nil || len(blob) < 5 {
+			return nil, fmt.Errorf("%w: malformed signature line %q", ErrInvalidProof, line)
+		}
+		if name != v.name || binary.BigEndian.Uint32(blob) != v.id {
+			continue // another key's signature, e.g. a witness's
+		}
+		if len(blob) != 4+ed25519.SignatureSize || !ed25519.Verify(v.pub, text, blob[4:]) {
+			return nil, fmt.Errorf("%w: the signature by %s does not verify: the note was changed after signing, or not signed by this key", ErrInvalidProof, v.name)
+		}
+		found = true
+	}
+	if !found {
+		return nil, fmt.Errorf("%w: the note is not signed by the key %s", ErrInvalidProof, v.name)
+	}
+	return text, nil
 }
