@@ -220,12 +220,12 @@ func TestAttestShareDownloadVerify(t *testing.T) {
 	// The verification endpoint returns a report for the bundle, and a
 	// failing one for a tampered copy.
 	rep := decodeAs[verify.Report](t, e.do(req{method: "POST", path: "/api/v1/verify", body: bundle}))
-	if len(rep.Checks) == 0 {
-		t.Fatalf("report %+v", rep)
+	if !rep.OK || len(rep.Checks) != 8 {
+		t.Fatalf("the downloaded bundle does not verify: %+v", rep)
 	}
 	tampered := strings.Replace(bundle, "Boulangère", "Boulangère en chef", 1)
-	if rep := decodeAs[verify.Report](t, e.do(req{method: "POST", path: "/api/v1/verify", body: tampered})); rep.OK {
-		t.Fatalf("a tampered credential verified: %+v", rep)
+	if rep := decodeAs[verify.Report](t, e.do(req{method: "POST", path: "/api/v1/verify", body: tampered})); rep.OK || len(rep.Failed()) == 0 || rep.Failed()[0].Name != verify.CheckProof {
+		t.Fatalf("a tampered credential: %+v", rep)
 	}
 	problem(t, e.do(req{method: "POST", path: "/api/v1/verify", body: `[1]`}), 400, "body")
 	// Revocation by the issuer shows in the status list.
@@ -235,6 +235,10 @@ func TestAttestShareDownloadVerify(t *testing.T) {
 	}
 	if rec := e.do(req{method: "GET", path: "/api/v1/status-lists/1"}); rec.Code != 200 || !strings.Contains(rec.Body.String(), "BitstringStatusListCredential") {
 		t.Fatalf("status list: %d", rec.Code)
+	}
+	// The bundle downloaded before the revocation now fails on revocation.
+	if rep := decodeAs[verify.Report](t, e.do(req{method: "POST", path: "/api/v1/verify", body: bundle})); rep.OK || rep.Failed()[0].Name != verify.CheckNotRevoked {
+		t.Fatalf("a revoked credential: %+v", rep)
 	}
 	// The link expires.
 	e.shift.Store(int64(49 * time.Hour))

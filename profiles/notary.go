@@ -33,6 +33,9 @@ type LogStore interface {
 	CheckpointAt(ctx context.Context, size uint64) ([]byte, error)
 }
 
+// StatusListPath is where the API serves status list N: StatusListPath + N.
+const StatusListPath = "/api/v1/status-lists/"
+
 // StatusListSize is the number of entries of each status list: the
 // specification's minimum, so that lists stay small to download.
 const StatusListSize = statuslist.MinSize
@@ -188,7 +191,7 @@ func (n *Notary) unseal(siret string, k IssuerKey) (ed25519.PrivateKey, error) {
 
 // statusListURL is the address of status list number list (from 1).
 func (n *Notary) statusListURL(list int) string {
-	return n.baseURL + "/status/" + strconv.Itoa(list)
+	return n.baseURL + StatusListPath + strconv.Itoa(list)
 }
 
 // statusEntry is the credentialStatus of the credential holding a global
@@ -420,6 +423,17 @@ func (n *Notary) VerifyBundle(ctx context.Context, b *verify.Bundle) *verify.Rep
 	opts := verify.Options{Now: n.now(), LogKey: n.LogKey()}
 	opts.Issuers = append(opts.Issuers, n.PlatformDocument())
 	if c, err := credential.Parse(b.Credential); err == nil {
+		// The instance knows the status as of now: a bundle downloaded
+		// before a revocation carries a list that does not show it.
+		if st := c.CredentialStatus; st != nil {
+			if rest, ok := strings.CutPrefix(st.StatusListCredential, n.baseURL+StatusListPath); ok {
+				if list, err := strconv.Atoi(rest); err == nil {
+					if fresh, err := n.StatusListCredential(ctx, list); err == nil {
+						b.StatusListCredential = fresh
+					}
+				}
+			}
+		}
 		if siret, ok := strings.CutPrefix(c.Issuer, "did:web:"+strings.ReplaceAll(n.host, ":", "%3A")+":issuers:"); ok {
 			if i, err := n.store.Issuer(ctx, siret); err == nil {
 				if d, err := n.IssuerDocument(i); err == nil {
