@@ -66,9 +66,9 @@ type testEnv struct {
 	shift      atomic.Int64
 	webhookKey []byte
 
-	index      *search.Index
-	neutrality *search.Monitor
-	profiles   *profiles.Service
+	index       *search.Index
+	neutrality  *search.Monitor
+	profiles    *profiles.Service
 	profileCred string // a credential shared by the link shareSecret (api/profiles_test.go)
 
 	lyon, villeurbanne, nocert marketplace.Provider
