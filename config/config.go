@@ -33,6 +33,14 @@ type Config struct {
 	Search    Search    `yaml:"search"`
 	Log       Log       `yaml:"log"`
 	Money     Money     `yaml:"money"`
+	Profiles  Profiles  `yaml:"profiles"`
+}
+
+// Profiles configures career profiles and their transparency log.
+type Profiles struct {
+	// CheckpointSchedule is the cron schedule of the job publishing a
+	// signed checkpoint of the transparency log when it grew.
+	CheckpointSchedule string `yaml:"checkpoint_schedule"`
 }
 
 // Money configures training accounts, dossiers and payments.
@@ -251,6 +259,7 @@ func Default() Config {
 			DeadlineSchedule:      "*/10 * * * *",
 			Payments:              Payments{Provider: "auto", Name: "card", WebhookTolerance: 5 * time.Minute},
 		},
+		Profiles: Profiles{CheckpointSchedule: "*/15 * * * *"},
 	}
 }
 
@@ -525,7 +534,8 @@ func (c Config) Validate() error {
 	if c.Money.EvaluationReleaseDays < 1 || c.Money.EvaluationReleaseDays > 365 {
 		bad("money.evaluation_release_days", "must be between 1 and 365")
 	}
-	for _, sch := range []struct{ path, v string }{{"money.credit_schedule", c.Money.CreditSchedule}, {"money.deadline_schedule", c.Money.DeadlineSchedule}} {
+	for _, sch := range []struct{ path, v string }{{"money.credit_schedule", c.Money.CreditSchedule}, {"money.deadline_schedule", c.Money.DeadlineSchedule},
+		{"profiles.checkpoint_schedule", c.Profiles.CheckpointSchedule}} {
 		if len(strings.Fields(sch.v)) != 5 && !strings.HasPrefix(sch.v, "@") {
 			bad(sch.path, "%q is not a 5-field cron schedule", sch.v)
 		}

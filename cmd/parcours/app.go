@@ -14,6 +14,7 @@ import (
 	"github.com/parcours/parcours/demo"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
+	"github.com/parcours/parcours/profiles"
 	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/secrets"
 	"github.com/parcours/parcours/skills"
@@ -50,6 +51,10 @@ type app struct {
 	monitor   *search.Monitor
 	tokens    *auth.Tokens
 	ping      func(context.Context) error // tells whether the store answers
+
+	// Career profiles (wire_profiles.go).
+	profiles *profiles.Service
+
 	closers   []func() error
 }
 
@@ -145,6 +150,10 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 	}
 	a.catalogue.Observe(a.graph)
 	a.tokens = auth.NewTokens(a.secrets.TokenKey, cfg.Auth.Issuer, cfg.Auth.MaxTTL, nil)
+	if err := a.openProfiles(); err != nil {
+		a.close()
+		return nil, err
+	}
 	return a, nil
 }
 

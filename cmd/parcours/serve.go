@@ -71,6 +71,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := a.loadDemoAccounts(ctx, demoEpoch(time.Now())); err != nil {
 			return fmt.Errorf("creating the demo accounts: %w", err)
 		}
+		if err := a.loadDemoProfiles(ctx); err != nil {
+			return fmt.Errorf("creating the demo career profile: %w", err)
+		}
 	}
 	// Certifications may have lapsed while the service was down.
 	if n, err := a.catalogue.UnpublishLapsed(ctx); err != nil {
@@ -159,6 +162,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Index:            a.index, Neutrality: a.monitor,
 		Ready:  a.ping,
 		Backup: backup(a.bolt), Pages: pages, Demo: cfg.Demo.Enabled, Graph: a.graph, StepUp: stepUp,
+		Profiles:     a.profiles,
 		MaxBodyBytes: cfg.Server.MaxBodyBytes, RatePerSecond: cfg.RateLimit.PerSecond, RateBurst: cfg.RateLimit.Burst,
 		TrustedProxies: cfg.Server.TrustedProxies, Registry: reg, PublicURL: cfg.Server.PublicURL,
 	})
