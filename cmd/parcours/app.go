@@ -55,7 +55,7 @@ type app struct {
 	// Career profiles (wire_profiles.go).
 	profiles *profiles.Service
 
-	closers   []func() error
+	closers []func() error
 }
 
 func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error) {
