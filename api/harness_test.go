@@ -66,10 +66,13 @@ type testEnv struct {
 	shift      atomic.Int64
 	webhookKey []byte
 
-	index       *search.Index
-	neutrality  *search.Monitor
+	index      *search.Index
+	neutrality *search.Monitor
+
+	// Career profiles (api/profiles_test.go); profileCred is a credential
+	// the link shareSecret shares.
 	profiles    *profiles.Service
-	profileCred string // a credential shared by the link shareSecret (api/profiles_test.go)
+	profileCred string
 
 	lyon, villeurbanne, nocert marketplace.Provider
 	offer, draft, otherOffer   marketplace.Offer

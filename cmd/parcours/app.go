@@ -51,11 +51,10 @@ type app struct {
 	monitor   *search.Monitor
 	tokens    *auth.Tokens
 	ping      func(context.Context) error // tells whether the store answers
+	closers   []func() error
 
 	// Career profiles (wire_profiles.go).
 	profiles *profiles.Service
-
-	closers []func() error
 }
 
 func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error) {
