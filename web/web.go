@@ -22,6 +22,7 @@ import (
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
+	"github.com/parcours/parcours/profiles"
 	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/skills"
 )
@@ -67,6 +68,9 @@ type Deps struct {
 	// PublicURL is the service's public address; https makes cookies
 	// Secure even when TLS ends at a proxy.
 	PublicURL string
+	// Profiles, when set, adds the career profile pages (/mon-profil, the
+	// shared profile and CV, /verifier).
+	Profiles *profiles.Service
 }
 
 // Pages is the set of HTML pages. It implements api.Pages. It is safe for
@@ -185,6 +189,9 @@ func (p *Pages) Register(r gin.IRouter) {
 	if p.Enrolment != nil {
 		p.registerMoney(g)
 	}
+	if p.Profiles != nil {
+		p.registerProfiles(g)
+	}
 }
 
 // NotFound writes the French 404 page. A router may use it for the
@@ -214,6 +221,7 @@ type view struct {
 	Viewer    *viewer
 	RequestID string
 	Data      any
+	Profiles  bool // the career profile pages exist
 }
 
 // handle adapts a page handler to Gin: an error is rendered as an error
@@ -236,6 +244,7 @@ func (p *Pages) handle(h func(c *gin.Context) (response, error)) gin.HandlerFunc
 // becomes a clean 500 page rather than half a page.
 func (p *Pages) render(c *gin.Context, res response) {
 	v := view{Title: res.title, Nav: res.nav, Demo: p.Demo, SignIn: p.Identity != nil, Viewer: res.viewer, RequestID: c.Writer.Header().Get("X-Request-ID"), Data: res.data}
+	v.Profiles = p.Profiles != nil
 	if v.Viewer == nil {
 		v.Viewer = viewerOf(c)
 	}
