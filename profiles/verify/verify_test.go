@@ -360,3 +360,9 @@ func TestEntries(t *testing.T) {
 		t.Error("invalid JSON accepted")
 	}
 }
+
+func sameCanonical(a, b *Bundle) bool {
+	ca, err1 := credential.Canonicalize(a.Credential)
+	cb, err2 := credential.Canonicalize(b.Credential)
+	return err1 == nil && err2 == nil && bytes.Equal(ca, cb)
+}
