@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -17,22 +16,16 @@ import (
 // form of the JSON text data: no insignificant white space, object
 // members sorted by the UTF-16 code units of their names, strings with
 // the minimal escapes, numbers serialized as ECMAScript does (IEEE 754
-// double precision). It rejects invalid UTF-8, duplicate member names,
-// numbers outside the double range and trailing data, as RFC 8785 §3.1
-// requires of its input (I-JSON, RFC 7493).
+// double precision). It rejects what RFC 8785 §3.1 excludes from its
+// input (I-JSON, RFC 7493): invalid UTF-8, lone surrogate escapes,
+// duplicate member names, numbers outside the double range; and trailing
+// data. Safe for concurrent use.
 func Canonicalize(data []byte) ([]byte, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if !utf8.Valid(data) {
-		return nil, errors.New("jcs: the JSON text is not valid UTF-8")
-	}
+	p := parser{s: data}
 	var out bytes.Buffer
 	out.Grow(len(data))
-	if err := canonValue(dec, &out); err != nil {
+	if err := p.document(&out); err != nil {
 		return nil, err
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, errors.New("jcs: data after the top-level JSON value")
 	}
 	return out.Bytes(), nil
 }
@@ -47,99 +40,405 @@ func CanonicalizeValue(v any) ([]byte, error) {
 	return Canonicalize(b)
 }
 
-func canonValue(dec *json.Decoder, out *bytes.Buffer) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return fmt.Errorf("jcs: %w", err)
-	}
-	return canonToken(dec, tok, out)
-}
-
+// member is an object member in canonical form.
 type member struct {
 	key   string
-	units []uint16
-	value []byte
+	value []byte // canonical JSON
 }
 
-func canonToken(dec *json.Decoder, tok json.Token, out *bytes.Buffer) error {
-	switch t := tok.(type) {
-	case json.Delim:
-		switch t {
-		case '{':
-			var members []member
-			seen := map[string]bool{}
-			for dec.More() {
-				kt, err := dec.Token()
-				if err != nil {
-					return fmt.Errorf("jcs: %w", err)
-				}
-				key, ok := kt.(string)
-				if !ok {
-					return errors.New("jcs: object member name is not a string")
-				}
-				if seen[key] {
-					return fmt.Errorf("jcs: duplicate member name %q", key)
-				}
-				seen[key] = true
-				var v bytes.Buffer
-				if err := canonValue(dec, &v); err != nil {
-					return err
-				}
-				members = append(members, member{key: key, units: utf16.Encode([]rune(key)), value: v.Bytes()})
-			}
-			if _, err := dec.Token(); err != nil { // '}'
-				return fmt.Errorf("jcs: %w", err)
-			}
-			slices.SortFunc(members, func(a, b member) int { return slices.Compare(a.units, b.units) })
-			out.WriteByte('{')
-			for i, m := range members {
-				if i > 0 {
-					out.WriteByte(',')
-				}
-				writeString(out, m.key)
-				out.WriteByte(':')
-				out.Write(m.value)
-			}
-			out.WriteByte('}')
-			return nil
-		case '[':
-			out.WriteByte('[')
-			first := true
-			for dec.More() {
-				if !first {
-					out.WriteByte(',')
-				}
-				first = false
-				if err := canonValue(dec, out); err != nil {
-					return err
-				}
-			}
-			if _, err := dec.Token(); err != nil { // ']'
-				return fmt.Errorf("jcs: %w", err)
-			}
+// canonMembers canonicalizes data, which must be a JSON object, and
+// returns its members in canonical order.
+func canonMembers(data []byte) ([]member, error) {
+	p := parser{s: data}
+	if err := p.start(); err != nil {
+		return nil, err
+	}
+	p.ws()
+	if p.i >= len(p.s) || p.s[p.i] != '{' {
+		return nil, errors.New("jcs: not a JSON object")
+	}
+	ms, err := p.members(0)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.end(); err != nil {
+		return nil, err
+	}
+	return ms, nil
+}
+
+// writeObject writes the canonical object of ms (already in canonical
+// order), leaving out the member named skip[0] if given.
+func writeObject(out *bytes.Buffer, ms []member, skip ...string) {
+	out.WriteByte('{')
+	first := true
+	for _, m := range ms {
+		if len(skip) > 0 && m.key == skip[0] {
+			continue
+		}
+		if !first {
+			out.WriteByte(',')
+		}
+		first = false
+		writeString(out, m.key)
+		out.WriteByte(':')
+		out.Write(m.value)
+	}
+	out.WriteByte('}')
+}
+
+func lookup(ms []member, key string) ([]byte, bool) {
+	for _, m := range ms {
+		if m.key == key {
+			return m.value, true
+		}
+	}
+	return nil, false
+}
+
+// maxDepth bounds nesting, so that hostile input cannot exhaust the
+// stack.
+const maxDepth = 512
+
+type parser struct {
+	s []byte
+	i int
+}
+
+func (p *parser) errorf(format string, args ...any) error {
+	return fmt.Errorf("jcs: at byte %d: %s", p.i+1, fmt.Sprintf(format, args...))
+}
+
+func (p *parser) start() error {
+	if !utf8.Valid(p.s) {
+		return errors.New("jcs: the JSON text is not valid UTF-8")
+	}
+	return nil
+}
+
+func (p *parser) end() error {
+	p.ws()
+	if p.i != len(p.s) {
+		return p.errorf("data after the top-level JSON value")
+	}
+	return nil
+}
+
+func (p *parser) document(out *bytes.Buffer) error {
+	if err := p.start(); err != nil {
+		return err
+	}
+	if err := p.value(out, 0); err != nil {
+		return err
+	}
+	return p.end()
+}
+
+func (p *parser) ws() {
+	for p.i < len(p.s) {
+		switch p.s[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+func (p *parser) value(out *bytes.Buffer, depth int) error {
+	p.ws()
+	if p.i >= len(p.s) {
+		return p.errorf("unexpected end of JSON text")
+	}
+	if depth > maxDepth {
+		return p.errorf("nested deeper than %d", maxDepth)
+	}
+	switch c := p.s[p.i]; {
+	case c == '{':
+		ms, err := p.members(depth)
+		if err != nil {
+			return err
+		}
+		writeObject(out, ms)
+		return nil
+	case c == '[':
+		p.i++
+		out.WriteByte('[')
+		p.ws()
+		if p.i < len(p.s) && p.s[p.i] == ']' {
+			p.i++
 			out.WriteByte(']')
 			return nil
 		}
-		return fmt.Errorf("jcs: unexpected %q", t)
-	case string:
-		writeString(out, t)
-	case json.Number:
-		f, err := strconv.ParseFloat(string(t), 64)
-		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) {
-			return fmt.Errorf("jcs: number %s is not an IEEE 754 double", t)
+		for {
+			if err := p.value(out, depth+1); err != nil {
+				return err
+			}
+			p.ws()
+			if p.i >= len(p.s) {
+				return p.errorf("unterminated array")
+			}
+			if p.s[p.i] == ']' {
+				p.i++
+				out.WriteByte(']')
+				return nil
+			}
+			if p.s[p.i] != ',' {
+				return p.errorf("expected ',' or ']' in an array")
+			}
+			p.i++
+			out.WriteByte(',')
 		}
-		out.Write(appendNumber(nil, f))
-	case bool:
-		if t {
-			out.WriteString("true")
-		} else {
-			out.WriteString("false")
+	case c == '"':
+		s, err := p.str()
+		if err != nil {
+			return err
 		}
-	case nil:
-		out.WriteString("null")
+		writeString(out, s)
+		return nil
+	case c == '-' || (c >= '0' && c <= '9'):
+		return p.number(out)
 	default:
-		return fmt.Errorf("jcs: unexpected token %v", tok)
+		for _, lit := range []string{"true", "false", "null"} {
+			if bytes.HasPrefix(p.s[p.i:], []byte(lit)) {
+				p.i += len(lit)
+				out.WriteString(lit)
+				return nil
+			}
+		}
+		return p.errorf("invalid character %q", c)
 	}
+}
+
+// members parses an object (at '{') into its members in canonical order.
+func (p *parser) members(depth int) ([]member, error) {
+	p.i++ // '{'
+	var ms []member
+	var vals bytes.Buffer
+	var ends []int
+	p.ws()
+	if p.i < len(p.s) && p.s[p.i] == '}' {
+		p.i++
+		return ms, nil
+	}
+	for {
+		p.ws()
+		if p.i >= len(p.s) || p.s[p.i] != '"' {
+			return nil, p.errorf("expected a member name")
+		}
+		key, err := p.str()
+		if err != nil {
+			return nil, err
+		}
+		p.ws()
+		if p.i >= len(p.s) || p.s[p.i] != ':' {
+			return nil, p.errorf("expected ':' after a member name")
+		}
+		p.i++
+		if err := p.value(&vals, depth+1); err != nil {
+			return nil, err
+		}
+		ms = append(ms, member{key: key})
+		ends = append(ends, vals.Len())
+		p.ws()
+		if p.i >= len(p.s) {
+			return nil, p.errorf("unterminated object")
+		}
+		if p.s[p.i] == '}' {
+			p.i++
+			break
+		}
+		if p.s[p.i] != ',' {
+			return nil, p.errorf("expected ',' or '}' in an object")
+		}
+		p.i++
+	}
+	all := vals.Bytes()
+	start := 0
+	for k := range ms {
+		ms[k].value = all[start:ends[k]:ends[k]]
+		start = ends[k]
+	}
+	slices.SortStableFunc(ms, func(a, b member) int { return compareUTF16(a.key, b.key) })
+	for k := 1; k < len(ms); k++ {
+		if ms[k].key == ms[k-1].key {
+			return nil, fmt.Errorf("jcs: duplicate member name %q", ms[k].key)
+		}
+	}
+	return ms, nil
+}
+
+// compareUTF16 orders strings by their UTF-16 code units (RFC 8785
+// §3.2.3): code point order, except that characters beyond the BMP
+// (surrogate pairs, 0xD800-0xDFFF) sort before U+E000-U+FFFF.
+func compareUTF16(a, b string) int {
+	for a != "" && b != "" {
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if ra != rb {
+			ua, ub := firstUnit(ra), firstUnit(rb)
+			if ua != ub {
+				return int(ua) - int(ub)
+			}
+			return int(ra) - int(rb) // same high surrogate: the low one decides
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return len(a) - len(b)
+}
+
+func firstUnit(r rune) rune {
+	if r >= 0x10000 {
+		hi, _ := utf16.EncodeRune(r)
+		return hi
+	}
+	return r
+}
+
+// str parses a string (at '"') and returns its value.
+func (p *parser) str() (string, error) {
+	p.i++ // '"'
+	start := p.i
+	// Fast path: no escape.
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		if c == '"' {
+			s := string(p.s[start:p.i])
+			p.i++
+			return s, nil
+		}
+		if c == '\\' {
+			break
+		}
+		if c < 0x20 {
+			return "", p.errorf("control character in a string")
+		}
+		p.i++
+	}
+	buf := append([]byte{}, p.s[start:p.i]...)
+	for p.i < len(p.s) {
+		c := p.s[p.i]
+		switch {
+		case c == '"':
+			p.i++
+			return string(buf), nil
+		case c < 0x20:
+			return "", p.errorf("control character in a string")
+		case c != '\\':
+			buf = append(buf, c)
+			p.i++
+			continue
+		}
+		if p.i+1 >= len(p.s) {
+			break
+		}
+		e := p.s[p.i+1]
+		p.i += 2
+		switch e {
+		case '"', '\\', '/':
+			buf = append(buf, e)
+		case 'b':
+			buf = append(buf, '\b')
+		case 'f':
+			buf = append(buf, '\f')
+		case 'n':
+			buf = append(buf, '\n')
+		case 'r':
+			buf = append(buf, '\r')
+		case 't':
+			buf = append(buf, '\t')
+		case 'u':
+			r, ok := p.hex4()
+			if !ok {
+				return "", p.errorf("bad \\u escape")
+			}
+			if utf16.IsSurrogate(r) {
+				if r >= 0xdc00 || p.i+1 >= len(p.s) || p.s[p.i] != '\\' || p.s[p.i+1] != 'u' {
+					return "", p.errorf("lone surrogate escape")
+				}
+				p.i += 2
+				r2, ok := p.hex4()
+				if !ok || r2 < 0xdc00 || r2 > 0xdfff {
+					return "", p.errorf("lone surrogate escape")
+				}
+				r = utf16.DecodeRune(r, r2)
+			}
+			buf = utf8.AppendRune(buf, r)
+		default:
+			return "", p.errorf("bad escape \\%c", e)
+		}
+	}
+	return "", p.errorf("unterminated string")
+}
+
+func (p *parser) hex4() (rune, bool) {
+	if p.i+4 > len(p.s) {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(string(p.s[p.i:p.i+4]), 16, 32)
+	if err != nil {
+		return 0, false
+	}
+	p.i += 4
+	return rune(v), true
+}
+
+func digits(s []byte, i int) int {
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	return i
+}
+
+// number parses a number (JSON grammar) and writes its ECMAScript form.
+func (p *parser) number(out *bytes.Buffer) error {
+	start := p.i
+	i := p.i
+	if p.s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(p.s) && p.s[i] == '0':
+		i++
+	case i < len(p.s) && p.s[i] >= '1' && p.s[i] <= '9':
+		i = digits(p.s, i)
+	default:
+		return p.errorf("invalid number")
+	}
+	integer := true
+	if i < len(p.s) && p.s[i] == '.' {
+		integer = false
+		j := digits(p.s, i+1)
+		if j == i+1 {
+			return p.errorf("invalid number")
+		}
+		i = j
+	}
+	if i < len(p.s) && (p.s[i] == 'e' || p.s[i] == 'E') {
+		integer = false
+		i++
+		if i < len(p.s) && (p.s[i] == '+' || p.s[i] == '-') {
+			i++
+		}
+		j := digits(p.s, i)
+		if j == i {
+			return p.errorf("invalid number")
+		}
+		i = j
+	}
+	lit := p.s[start:i]
+	p.i = i
+	// Integers of up to 15 digits are exact doubles that ECMAScript
+	// writes as they are (but "-0" is "0").
+	if integer && len(lit) <= 15 && string(lit) != "-0" {
+		out.Write(lit)
+		return nil
+	}
+	f, err := strconv.ParseFloat(string(lit), 64)
+	if err != nil || math.IsInf(f, 0) {
+		return fmt.Errorf("jcs: number %s is not an IEEE 754 double", lit)
+	}
+	out.Write(appendNumber(out.AvailableBuffer(), f))
 	return nil
 }
 

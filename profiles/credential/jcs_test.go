@@ -3,6 +3,8 @@ package credential
 import (
 	"encoding/json"
 	"math"
+	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -98,6 +100,20 @@ func TestCanonicalizeRefuses(t *testing.T) {
 	}
 }
 
+func TestCanonicalizeDepth(t *testing.T) {
+	deep := strings.Repeat("[", 10000) + strings.Repeat("]", 10000)
+	if _, err := Canonicalize([]byte(deep)); err == nil {
+		t.Error("10,000 nested arrays accepted")
+	}
+	ok := strings.Repeat("[", 100) + strings.Repeat("]", 100)
+	if got, err := Canonicalize([]byte(ok)); err != nil || string(got) != ok {
+		t.Errorf("100 nested arrays: %v", err)
+	}
+	if got, err := Canonicalize([]byte(`["\ud83d\ude00\u00e9\/"]`)); err != nil || string(got) != "[\"\U0001F600\u00e9/\"]" {
+		t.Errorf("escapes: %s, %v", got, err)
+	}
+}
+
 func FuzzCanonicalize(f *testing.F) {
 	for _, s := range []string{`{"b":1,"a":[true,null,"x"]}`, `[1e30,-0,0.1]`, `"\u00e9"`, `{"":{"":[]}}`} {
 		f.Add([]byte(s))
@@ -113,6 +129,15 @@ func FuzzCanonicalize(f *testing.F) {
 		again, err := Canonicalize(c)
 		if err != nil || string(again) != string(c) {
 			t.Fatalf("not idempotent: %q -> %q (%v)", c, again, err)
+		}
+		// The canonical form means what the input meant, as the
+		// standard library reads both.
+		var a, b any
+		if err := json.Unmarshal(data, &a); err != nil {
+			t.Fatalf("accepted %q, which encoding/json refuses: %v", data, err)
+		}
+		if err := json.Unmarshal(c, &b); err != nil || !reflect.DeepEqual(a, b) {
+			t.Fatalf("%q canonicalized to %q, which means something else", data, c)
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -96,11 +97,11 @@ func Sign(doc []byte, key crypto.Signer, verificationMethod string, created time
 	if verificationMethod == "" {
 		return nil, errors.New("sign: no verification method")
 	}
-	members, err := objectMembers(doc)
+	members, err := canonMembers(doc)
 	if err != nil {
-		return nil, fmt.Errorf("sign: %w", err)
+		return nil, fmt.Errorf("sign: the document is not a JSON object: %w", err)
 	}
-	if _, ok := members["proof"]; ok {
+	if _, ok := lookup(members, "proof"); ok {
 		return nil, errors.New("sign: the document already has a proof (proof sets are not supported)")
 	}
 	proof := Proof{
@@ -110,13 +111,16 @@ func Sign(doc []byte, key crypto.Signer, verificationMethod string, created time
 		VerificationMethod: verificationMethod,
 		ProofPurpose:       PurposeAssertion,
 	}
-	if ctx, ok := members["@context"]; ok {
-		proof.Context = ctx
+	if ctx, ok := lookup(members, "@context"); ok {
+		proof.Context = json.RawMessage(ctx)
 	}
-	input, err := SigningInput(doc, proof)
+	cfg, err := CanonicalizeValue(proof)
 	if err != nil {
 		return nil, fmt.Errorf("sign: %w", err)
 	}
+	var canon bytes.Buffer
+	writeObject(&canon, members)
+	input := hashData(cfg, canon.Bytes())
 	sig, err := key.Sign(nil, input, crypto.Hash(0))
 	if err != nil {
 		return nil, fmt.Errorf("sign: %w", err)
@@ -164,14 +168,6 @@ func hashData(canonProofConfig, canonDoc []byte) []byte {
 	return append(h1[:], h2[:]...)
 }
 
-func objectMembers(doc []byte) (map[string]json.RawMessage, error) {
-	var m map[string]json.RawMessage
-	if err := json.Unmarshal(doc, &m); err != nil || m == nil {
-		return nil, errors.New("the document is not a JSON object")
-	}
-	return m, nil
-}
-
 // Verify checks the eddsa-jcs-2022 proof of the secured JSON document doc
 // (VC DI EdDSA §3.3.2 "Verify Proof"), that its verification method is a
 // key the resolver says was valid at the proof's creation time, and that
@@ -180,25 +176,28 @@ func objectMembers(doc []byte) (map[string]json.RawMessage, error) {
 // that JCS keeps (every member name and value, of the document or of the
 // proof) makes it fail. Safe for concurrent use if r is.
 func Verify(doc []byte, r KeyResolver) (*Verified, error) {
-	members, err := objectMembers(doc)
+	// Canonicalizing the whole document once also refuses duplicate
+	// member names, which different parsers would read differently.
+	members, err := canonMembers(doc)
 	if err != nil {
-		return nil, fail(CodeMalformed, "%v", err)
+		if json.Valid(doc) && bytes.HasPrefix(bytes.TrimSpace(doc), []byte("{")) {
+			return nil, fail(CodeCanonicalization, "the document cannot be canonicalized (RFC 8785): %v", err)
+		}
+		return nil, fail(CodeMalformed, "the document is not a JSON object: %v", err)
 	}
-	// Canonicalizing the whole document first refuses duplicate member
-	// names, which different parsers would read differently.
-	if _, err := Canonicalize(doc); err != nil {
-		return nil, fail(CodeCanonicalization, "the document cannot be canonicalized: %v", err)
-	}
-	rawProof, ok := members["proof"]
+	rawProof, ok := lookup(members, "proof")
 	if !ok {
 		return nil, fail(CodeNoProof, "the document has no proof member: it is not signed")
 	}
-	if t := bytes.TrimSpace(rawProof); len(t) > 0 && t[0] == '[' {
+	if rawProof[0] == '[' {
 		return nil, fail(CodeUnsupportedProof, "the document carries a set of proofs; only a single eddsa-jcs-2022 proof is accepted")
 	}
-	proofMembers, err := objectMembers(rawProof)
-	if err != nil {
+	if rawProof[0] != '{' {
 		return nil, fail(CodeMalformed, "the proof is not a JSON object")
+	}
+	proofMembers, err := canonMembers(rawProof)
+	if err != nil {
+		return nil, fail(CodeMalformed, "the proof: %v", err)
 	}
 	var proof Proof
 	if err := json.Unmarshal(rawProof, &proof); err != nil {
@@ -228,26 +227,27 @@ func Verify(doc []byte, r KeyResolver) (*Verified, error) {
 		return nil, fail(CodeProofValue, "the proofValue holds %d bytes, an Ed25519 signature has %d", len(sig), ed25519.SignatureSize)
 	}
 
-	// The unsecured document is doc without its proof; the proof options
-	// are the proof without its value.
-	delete(members, "proof")
-	delete(proofMembers, "proofValue")
-	if pctx, ok := proofMembers["@context"]; ok {
-		if err := contextPrefix(members["@context"], pctx); err != nil {
+	// The unsecured document is doc without its proof, with the proof's
+	// @context if it has one (which must be a prefix of the document's);
+	// the proof configuration is the proof without its value.
+	if pctx, ok := lookup(proofMembers, "@context"); ok {
+		dctx, _ := lookup(members, "@context")
+		if err := contextPrefix(dctx, pctx); err != nil {
 			return nil, fail(CodeContextMismatch, "%v", err)
 		}
-		members["@context"] = pctx
+		members = slices.Clone(members)
+		for i := range members {
+			if members[i].key == "@context" {
+				members[i].value = pctx
+			}
+		}
 	}
-	canonDoc, err := CanonicalizeValue(members)
-	if err != nil {
-		return nil, fail(CodeCanonicalization, "the document cannot be canonicalized: %v", err)
-	}
-	canonCfg, err := CanonicalizeValue(proofMembers)
-	if err != nil {
-		return nil, fail(CodeCanonicalization, "the proof cannot be canonicalized: %v", err)
-	}
+	var canonDoc, canonCfg bytes.Buffer
+	writeObject(&canonDoc, members, "proof")
+	writeObject(&canonCfg, proofMembers, "proofValue")
 
-	issuer, err := issuerID(members["issuer"])
+	rawIssuer, _ := lookup(members, "issuer")
+	issuer, err := issuerID(rawIssuer)
 	if err != nil {
 		return nil, fail(CodeMalformed, "%v", err)
 	}
@@ -265,7 +265,7 @@ func Verify(doc []byte, r KeyResolver) (*Verified, error) {
 	if len(key.Public) != ed25519.PublicKeySize {
 		return nil, fail(CodeKeyUnknown, "the verification method %s is not an Ed25519 key", proof.VerificationMethod)
 	}
-	if !ed25519.Verify(key.Public, hashData(canonCfg, canonDoc), sig) {
+	if !ed25519.Verify(key.Public, hashData(canonCfg.Bytes(), canonDoc.Bytes()), sig) {
 		return nil, fail(CodeSignature, "the Ed25519 signature does not match: the credential or its proof was changed after signing, or it was signed by another key than %s", proof.VerificationMethod)
 	}
 	return &Verified{Issuer: issuer, VerificationMethod: proof.VerificationMethod, Created: created, Proof: proof}, nil

@@ -30,11 +30,16 @@ type Store interface {
 	Size(ctx context.Context) (uint64, error)
 	// Append records that the log grew from oldSize to newSize leaves,
 	// with nodes the complete subtrees those leaves complete (leaf
-	// hashes at level 0 included). It is atomic with respect to the
-	// size: if the stored size is not oldSize it returns ErrConflict
-	// and the size does not change. Nodes covering leaves >= oldSize
-	// left behind by an append that failed may be overwritten: they are
-	// not part of the log until the size covers them.
+	// hashes at level 0 included). It is atomic: either the size moves
+	// from oldSize to newSize with the nodes readable, or nothing
+	// visible changes and it returns an error — ErrConflict when the
+	// stored size is not oldSize (another writer appended first).
+	// Nodes within the stored size are immutable: an append that fails
+	// must never overwrite them. Without transactions, one way is to
+	// write the append as a single record inserted under the unique key
+	// oldSize, holding the nodes (a second writer's insert fails with a
+	// duplicate key: ErrConflict), and to read nodes by (level, index)
+	// from committed records only.
 	Append(ctx context.Context, oldSize, newSize uint64, nodes []Node) error
 	// Nodes returns the hashes of the given complete subtrees, in order.
 	// Every ID asked for is within the stored size; a missing one is an

@@ -22,6 +22,12 @@ type Options struct {
 	// from the issuers' did.json URLs): for an identifier listed here,
 	// the bundle's document is ignored.
 	Issuers []*did.Document
+	// Lookup, if set, is asked for the DID document of the
+	// credential's issuer and of the status list's issuer (a server
+	// reads its own registry of issuers); a document it returns counts
+	// as obtained independently. A nil document with a nil error means
+	// "unknown here": the bundle's is used.
+	Lookup func(id string) (*did.Document, error)
 	// Checkpoint is a signed checkpoint obtained independently, used
 	// instead of the bundle's; the inclusion proof must be for its size.
 	Checkpoint []byte
@@ -96,6 +102,26 @@ func Verify(b *Bundle, opts Options) *Report {
 	for _, d := range opts.Issuers {
 		resolver.Add(d)
 		trusted[d.ID] = true
+	}
+	lookup := func(id string) {
+		if opts.Lookup == nil || trusted[id] || id == "" {
+			return
+		}
+		d, err := opts.Lookup(id)
+		if err != nil {
+			badDocs = append(badDocs, fmt.Sprintf("the DID document of %s: %v", id, err))
+			return
+		}
+		if d != nil && d.ID == id {
+			resolver.Add(d)
+			trusted[id] = true
+		}
+	}
+	lookup(cred.Issuer)
+	if len(b.StatusListCredential) > 0 {
+		if list, err := credential.Parse(b.StatusListCredential); err == nil {
+			lookup(list.Issuer)
+		}
 	}
 	if len(badDocs) > 0 {
 		add(CheckFormat, Fail, CodeMalformedBundle, "%s", badDocs[0])

@@ -162,6 +162,15 @@ func TestValidBundle(t *testing.T) {
 	if rep.Issuer != w.issuerDoc.ID || rep.Subject != "urn:parcours:worker:7" {
 		t.Errorf("report header %+v", rep)
 	}
+	// A server looks the documents up in its own registry.
+	lookups := 0
+	rep = Verify(b2, Options{Now: now, LogKey: w.signer.VerifierKey(), Lookup: func(id string) (*did.Document, error) {
+		lookups++
+		return map[string]*did.Document{w.issuerDoc.ID: w.issuerDoc, w.platformDoc.ID: w.platformDoc}[id], nil
+	}})
+	if !rep.OK || len(rep.Warnings) != 0 || lookups != 2 {
+		t.Errorf("with Lookup: ok=%v warnings=%v lookups=%d", rep.OK, rep.Warnings, lookups)
+	}
 	// Relying on the bundle alone still verifies, with warnings.
 	rep = Verify(b2, Options{Now: now})
 	if !rep.OK || len(rep.Warnings) < 2 {
@@ -359,4 +368,10 @@ func TestEntries(t *testing.T) {
 	if _, err := IssuanceEntry([]byte("{")); err == nil {
 		t.Error("invalid JSON accepted")
 	}
+}
+
+func sameCanonical(a, b *Bundle) bool {
+	ca, err1 := credential.Canonicalize(a.Credential)
+	cb, err2 := credential.Canonicalize(b.Credential)
+	return err1 == nil && err2 == nil && bytes.Equal(ca, cb)
 }
