@@ -161,8 +161,11 @@ func (e *testEnv) declare(t *testing.T, nir, siret string, year int) {
 
 const attestBody = `{"nir":"255081416802538","entry":{"kind":"employment","title":"Boulangère","start_date":"2023-02-01","end_date":"2024-12-31"}}`
 
-func TestAttestShareDownloadVerify(t *testing.T) {
-	e := newEnv(t)
+func TestAttestShareDownloadVerify(t *testing.T) { testAttestShareDownloadVerify(t, newEnv(t)) }
+
+func TestAttestShareDownloadVerifyMongo(t *testing.T) { testAttestShareDownloadVerify(t, newMongoEnv(t)) }
+
+func testAttestShareDownloadVerify(t *testing.T, e *testEnv) {
 	f := e.money(t, 0, false)
 	emp := e.employerFixture(t, f)
 	path := "/api/v1/issuers/" + employerSIRET

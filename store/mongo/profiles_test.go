@@ -3,6 +3,8 @@ package mongo_test
 import (
 	"testing"
 
+	"github.com/parcours/parcours/profiles/tlog"
+	"github.com/parcours/parcours/profiles/tlog/tlogtest"
 	"github.com/parcours/parcours/store/storetest"
 )
 
@@ -12,4 +14,9 @@ func TestProfilesConformance(t *testing.T) {
 
 func TestTransparencyLogConformance(t *testing.T) {
 	storetest.RunLog(t, func(t *testing.T) storetest.LogStore { return open(t).TransparencyLog() })
+}
+
+// The cryptographic core's own conformance suite for log stores.
+func TestTransparencyLogCoreConformance(t *testing.T) {
+	tlogtest.Run(t, func(t *testing.T) tlog.Store { return open(t).TransparencyLog() })
 }
