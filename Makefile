@@ -27,6 +27,7 @@ bench:
 	scripts/bench-skills
 	scripts/bench-search
 	scripts/bench-profiles
+	scripts/bench-profiles-stores
 
 # Regenerates the embedded gazetteer from the npm packages (see geo/gen).
 geodata:

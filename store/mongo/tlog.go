@@ -26,6 +26,8 @@ const (
 	cTlogAppends = "tlog_appends"
 	// cTlogCheckpoints holds the signed checkpoints by tree size.
 	cTlogCheckpoints = "tlog_checkpoints"
+	// cTlogHead holds one document, a recent size of the log.
+	cTlogHead = "tlog_head"
 )
 
 // maxAppendNodes bounds the nodes of one append so that its document stays
@@ -53,19 +55,41 @@ func (s *Store) TransparencyLog() *TransparencyLog {
 	return &TransparencyLog{s: s, appends: map[uint64]*tlogAppend{}}
 }
 
-// Size implements tlog.Store: the new size of the last append.
+// Size implements tlog.Store. A head document remembers a recent size;
+// the appends after it are followed by their _id (the size each one
+// started from), so that a head left behind by a crash or a concurrent
+// update is caught up, and every step is a point lookup.
 func (l *TransparencyLog) Size(ctx context.Context) (uint64, error) {
 	ctx, cancel := l.s.ctx(ctx)
 	defer cancel()
-	var a tlogAppend
-	err := l.s.db.Collection(cTlogAppends).FindOne(ctx, bson.M{}, options.FindOne().SetSort(bson.D{{Key: "_id", Value: -1}}).
-		SetProjection(bson.M{"n": 1})).Decode(&a)
-	if err = translate(err); errors.Is(err, marketplace.ErrNotFound) {
-		return 0, nil
-	} else if err != nil {
+	var head struct {
+		N int64 `bson:"n"`
+	}
+	err := l.s.db.Collection(cTlogHead).FindOne(ctx, bson.M{"_id": "head"}).Decode(&head)
+	if err = translate(err); err != nil && !errors.Is(err, marketplace.ErrNotFound) {
 		return 0, err
 	}
-	return uint64(a.New), nil
+	n, steps := head.N, 0
+	for ; ; steps++ {
+		var a tlogAppend
+		err := l.s.db.Collection(cTlogAppends).FindOne(ctx, bson.M{"_id": n}, options.FindOne().SetProjection(bson.M{"n": 1})).Decode(&a)
+		if err = translate(err); errors.Is(err, marketplace.ErrNotFound) {
+			break
+		} else if err != nil {
+			return 0, err
+		}
+		n = a.New
+	}
+	if steps > 0 {
+		l.advanceHead(ctx, n)
+	}
+	return uint64(n), nil
+}
+
+// advanceHead records a size reached. It may fail or lose a race: Size
+// catches up from any earlier head.
+func (l *TransparencyLog) advanceHead(ctx context.Context, n int64) {
+	l.s.db.Collection(cTlogHead).UpdateOne(ctx, bson.M{"_id": "head"}, bson.M{"$max": bson.M{"n": n}}, options.UpdateOne().SetUpsert(true))
 }
 
 // Append implements tlog.Store.
@@ -91,8 +115,11 @@ func (l *TransparencyLog) Append(ctx context.Context, oldSize, newSize uint64, n
 	_, err = l.s.db.Collection(cTlogAppends).InsertOne(ictx, tlogAppend{Old: int64(oldSize), New: int64(newSize), Nodes: buf})
 	if err = translate(err); errors.Is(err, marketplace.ErrConflict) {
 		return tlog.ErrConflict
+	} else if err != nil {
+		return err
 	}
-	return err
+	l.advanceHead(ictx, int64(newSize))
+	return nil
 }
 
 // Nodes implements tlog.Store. A complete subtree is written by the append
@@ -100,6 +127,9 @@ func (l *TransparencyLog) Append(ctx context.Context, oldSize, newSize uint64, n
 // that leaf's end.
 func (l *TransparencyLog) Nodes(ctx context.Context, ids []tlog.NodeID) ([]tlog.Hash, error) {
 	out := make([]tlog.Hash, len(ids))
+	if err := l.prefetch(ctx, ids); err != nil {
+		return nil, err
+	}
 	for i, id := range ids {
 		end := (id.Index + 1) << id.Level
 		a, err := l.appendCovering(ctx, end)
@@ -119,6 +149,52 @@ func (l *TransparencyLog) Nodes(ctx context.Context, ids []tlog.NodeID) ([]tlog.
 		}
 	}
 	return out, nil
+}
+
+// prefetch reads in one query the appends that most likely hold ids:
+// when entries are appended one at a time (the platform's way), the append
+// of a subtree's last leaf starts at that leaf. Appends of several entries
+// are found one by one by appendCovering.
+func (l *TransparencyLog) prefetch(ctx context.Context, ids []tlog.NodeID) error {
+	var want []int64
+	l.mu.Lock()
+	for _, id := range ids {
+		old := (id.Index+1)<<id.Level - 1
+		if _, ok := l.appends[old]; !ok {
+			want = append(want, int64(old))
+		}
+	}
+	l.mu.Unlock()
+	if len(want) == 0 {
+		return nil
+	}
+	ctx, cancel := l.s.ctx(ctx)
+	defer cancel()
+	cur, err := l.s.db.Collection(cTlogAppends).Find(ctx, bson.M{"_id": bson.M{"$in": want}})
+	if err != nil {
+		return translate(err)
+	}
+	defer cur.Close(ctx)
+	var found []*tlogAppend
+	for cur.Next(ctx) {
+		var a tlogAppend
+		if err := cur.Decode(&a); err != nil {
+			return translate(err)
+		}
+		found = append(found, &a)
+	}
+	if err := cur.Err(); err != nil {
+		return translate(err)
+	}
+	l.mu.Lock()
+	if len(l.appends)+len(found) > 100_000 {
+		clear(l.appends)
+	}
+	for _, a := range found {
+		l.appends[uint64(a.Old)] = a
+	}
+	l.mu.Unlock()
+	return nil
 }
 
 func (l *TransparencyLog) appendCovering(ctx context.Context, end uint64) (*tlogAppend, error) {
