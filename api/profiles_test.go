@@ -163,7 +163,9 @@ const attestBody = `{"nir":"255081416802538","entry":{"kind":"employment","title
 
 func TestAttestShareDownloadVerify(t *testing.T) { testAttestShareDownloadVerify(t, newEnv(t)) }
 
-func TestAttestShareDownloadVerifyMongo(t *testing.T) { testAttestShareDownloadVerify(t, newMongoEnv(t)) }
+func TestAttestShareDownloadVerifyMongo(t *testing.T) {
+	testAttestShareDownloadVerify(t, newMongoEnv(t))
+}
 
 func testAttestShareDownloadVerify(t *testing.T, e *testEnv) {
 	f := e.money(t, 0, false)
