@@ -14,8 +14,7 @@ import (
 // status bit, the Ed25519 signature over the JCS form, the log append, and
 // the writes of the credential and the line (each bbolt commit synced).
 func BenchmarkAttest(b *testing.B) {
-	e := newEnv(&testing.T{})
-	b.Cleanup(func() { e.store.Close() })
+	e := newEnv(b)
 	if _, err := e.svc.RegisterIssuer(e.ctx, profiles.Registration{SIRET: employer, Kind: profiles.EmployerIssuer, Name: "Boulangerie Martin", Custody: profiles.PlatformKey}); err != nil {
 		b.Fatal(err)
 	}
@@ -36,8 +35,7 @@ func BenchmarkAttest(b *testing.B) {
 // verifying it against the instance's own documents, with 1,000
 // credentials in the log.
 func BenchmarkBundle(b *testing.B) {
-	e := newEnv(&testing.T{})
-	b.Cleanup(func() { e.store.Close() })
+	e := newEnv(b)
 	if _, err := e.svc.RegisterIssuer(e.ctx, profiles.Registration{SIRET: employer, Kind: profiles.EmployerIssuer, Name: "Boulangerie Martin", Custody: profiles.PlatformKey}); err != nil {
 		b.Fatal(err)
 	}

@@ -53,7 +53,7 @@ var (
 	certifier = storetest.SIRET(103)
 )
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	st, err := bolt.Open(filepath.Join(t.TempDir(), "p.db"), time.Second)
 	if err != nil {
