@@ -50,6 +50,8 @@ func (s *Server) profileRoutes(r *gin.Engine, v1 *gin.RouterGroup) {
 	v1.POST("/issuers/:siret/credentials", s.handler(s.submitCredential))
 	v1.POST("/issuers/:siret/revocations", s.handler(s.revokeCredential))
 
+	v1.POST("/admin/revocations", s.handler(s.adminRevoke))
+
 	v1.GET("/status-lists/:n", s.handler(s.statusList))
 	v1.GET("/transparency-log/checkpoint", s.handler(s.latestCheckpoint))
 	v1.GET("/transparency-log/checkpoints/:size", s.handler(s.checkpointAt))
@@ -781,6 +783,30 @@ func (s *Server) revokeCredential(c *gin.Context) error {
 	}
 	cr, err := s.Profiles.Revoke(c, siret, in.CredentialID, in.Reason)
 	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, credentialOut(cr))
+	return nil
+}
+
+// adminRevoke lets an administrator revoke any credential, the platform's
+// training attestations included (a dossier found fraudulent, say).
+func (s *Server) adminRevoke(c *gin.Context) error {
+	if _, err := requireRole(c, auth.Admin); err != nil {
+		return err
+	}
+	var in RevocationInput
+	if err := decodeJSON(c, &in); err != nil {
+		return err
+	}
+	cr, err := s.Profiles.Store().Credential(c, in.CredentialID)
+	if errors.Is(err, marketplace.ErrNotFound) {
+		return invalid("credential_id", "names no credential")
+	}
+	if err != nil {
+		return err
+	}
+	if cr, err = s.Profiles.Revoke(c, cr.IssuerID, in.CredentialID, in.Reason); err != nil {
 		return err
 	}
 	c.JSON(http.StatusOK, credentialOut(cr))

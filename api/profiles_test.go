@@ -15,6 +15,7 @@ import (
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/profiles"
+	"github.com/parcours/parcours/profiles/credential"
 	"github.com/parcours/parcours/profiles/tlog"
 	"github.com/parcours/parcours/profiles/verify"
 	"github.com/parcours/parcours/store/bolt"
@@ -336,4 +337,82 @@ func TestTrainingAttestedOnEvaluation(t *testing.T) {
 		t.Fatal("the attested skills did not reach the skills graph")
 	}
 	_ = marketplace.ServiceDoneValidated
+}
+
+// An issuer with its own key: draft, sign, submit; rotate; bulk refused
+// (it signs itself); an administrator revokes the platform's attestation.
+func TestOwnKeyIssuerThroughTheAPI(t *testing.T) {
+	e := newEnv(t)
+	f := e.money(t, 0, false)
+	const certSIRET = "73282932000074"
+	tok := e.token(t, auth.Employer, certSIRET)
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	problem(t, e.do(req{method: "POST", path: "/api/v1/issuers", token: tok, body: `{"siret":"` + certSIRET + `","kind":"certifier","name":"Certif Pro","custody":"own"}`}), 400, "public_key")
+	problem(t, e.do(req{method: "POST", path: "/api/v1/issuers", token: tok, body: `{"siret":"73282932000075","kind":"certifier","name":"Certif Pro","custody":"platform"}`}), 403, "")
+	rec := e.do(req{method: "POST", path: "/api/v1/issuers", token: tok, body: `{"siret":"` + certSIRET + `","kind":"certifier","name":"Certif Pro","custody":"own","public_key":"` + credential.EncodeMultikey(pub) + `"}`})
+	if rec.Code != 201 {
+		t.Fatalf("register: %d %s", rec.Code, rec.Body)
+	}
+	iss := decodeAs[api.IssuerOutput](t, rec)
+	body := `{"nir":"255081416802538","entry":{"kind":"certification","title":"TOSA Excel","code":"RS5252","start_date":"2025-06-10"}}`
+	problem(t, e.do(req{method: "POST", path: "/api/v1/issuers/" + certSIRET + "/attestations", token: tok, body: body}), 409, "")
+	problem(t, e.do(req{method: "POST", path: "/api/v1/issuers/" + certSIRET + "/drafts", token: tok, body: `{"nir":"255081416802538","entry":{"kind":"employment","title":"x","organisation":"y","start_date":"2025-06-10"}}`}), 400, "entry.kind")
+	rec = e.do(req{method: "POST", path: "/api/v1/issuers/" + certSIRET + "/drafts", token: tok, body: body})
+	if rec.Code != 201 {
+		t.Fatalf("draft: %d %s", rec.Code, rec.Body)
+	}
+	signed, err := credential.Sign(rec.Body.Bytes(), priv, iss.Keys[0].ID, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	problem(t, e.do(req{method: "POST", path: "/api/v1/issuers/" + certSIRET + "/credentials", token: tok, body: `{"credential":` + strings.Replace(string(signed), "TOSA Excel", "TOSA Word", 1) + `}`}), 400, "credential.proof")
+	rec = e.do(req{method: "POST", path: "/api/v1/issuers/" + certSIRET + "/credentials", token: tok, body: `{"credential":` + string(signed) + `}`})
+	if rec.Code != 201 {
+		t.Fatalf("submit: %d %s", rec.Code, rec.Body)
+	}
+	att := decodeAs[api.AttestationOutput](t, rec)
+	// The learner's bundle of it verifies.
+	b := e.do(req{method: "GET", path: "/api/v1/me/credentials/" + url.PathEscape(att.Credential.ID), token: f.learnerTok})
+	if rep := decodeAs[verify.Report](t, e.do(req{method: "POST", path: "/api/v1/verify", body: b.Body.String()})); !rep.OK {
+		t.Fatalf("the submitted credential does not verify: %+v", rep.Failed())
+	}
+	// Rotation to a new own key.
+	pub2, _, _ := ed25519.GenerateKey(rand.Reader)
+	problem(t, e.do(req{method: "POST", path: "/api/v1/issuers/" + certSIRET + "/keys", token: tok, body: `{"public_key":"` + credential.EncodeMultikey(pub) + `"}`}), 400, "public_key")
+	time.Sleep(time.Second) // key windows are to the second
+	rec = e.do(req{method: "POST", path: "/api/v1/issuers/" + certSIRET + "/keys", token: tok, body: `{"public_key":"` + credential.EncodeMultikey(pub2) + `"}`})
+	if rot := decodeAs[api.IssuerOutput](t, rec); rec.Code != 200 || len(rot.Keys) != 2 || rot.Keys[0].RetiredAt == nil {
+		t.Fatalf("rotate: %d %s", rec.Code, rec.Body)
+	}
+	// What the retired key signed still verifies.
+	if rep := decodeAs[verify.Report](t, e.do(req{method: "POST", path: "/api/v1/verify", body: b.Body.String()})); !rep.OK {
+		t.Fatalf("after the rotation: %+v", rep.Failed())
+	}
+	// A certifier signing itself sends no bulk file.
+	problem(t, e.do(req{method: "POST", path: "/api/v1/issuers/" + certSIRET + "/attestations/bulk", token: tok, body: `{"csv":"nir;job_title;start_date\n"}`}), 403, "")
+	// Only administrators use the admin revocation.
+	problem(t, e.do(req{method: "POST", path: "/api/v1/admin/revocations", token: tok, body: `{"credential_id":"` + att.Credential.ID + `","reason":"x"}`}), 403, "")
+	problem(t, e.do(req{method: "POST", path: "/api/v1/admin/revocations", token: e.admin(t), body: `{"credential_id":"urn:uuid:nope","reason":"x"}`}), 400, "credential_id")
+	if rec := e.do(req{method: "POST", path: "/api/v1/admin/revocations", token: e.admin(t), body: `{"credential_id":"` + att.Credential.ID + `","reason":"certification frauduleuse"}`}); rec.Code != 200 {
+		t.Fatalf("admin revocation: %d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestBulkThroughTheAPI(t *testing.T) {
+	e := newEnv(t)
+	f := e.money(t, 0, false)
+	emp := e.employerFixture(t, f)
+	e.declare(t, "255081416802538", employerSIRET, 2024)
+	csv := "nir;job_title;start_date;end_date\n255081416802538;Boulangère;2024-01-02;2024-06-30\n185037512345641;Vendeur;2024-01-02;\n"
+	body, _ := json.Marshal(map[string]string{"csv": csv})
+	rec := e.do(req{method: "POST", path: "/api/v1/issuers/" + employerSIRET + "/attestations/bulk", token: emp, body: string(body)})
+	if rec.Code != 200 {
+		t.Fatalf("bulk: %d %s", rec.Code, rec.Body)
+	}
+	var rep api.BulkOutput
+	decode(t, rec, &rep)
+	if rep.Issued != 1 || rep.Refused != 1 || rep.Lines[0].Status != "issued" || rep.Lines[1].Field != "nir" || rep.Lines[1].Code != "forbidden" {
+		t.Fatalf("report %+v", rep)
+	}
+	problem(t, e.do(req{method: "POST", path: "/api/v1/issuers/" + employerSIRET + "/attestations/bulk", token: emp, body: `{"csv":"nir;title\n"}`}), 400, "csv")
 }
