@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
@@ -279,7 +280,7 @@ type route struct {
 
 func (e *testEnv) routes(tb testing.TB) []route {
 	o := "/api/v1/offers/" + e.offer.ID
-	return []route{
+	return append([]route{
 		{"GET", "/healthz", "", true},
 		{"GET", "/readyz", "", true},
 		{"GET", "/metrics", "", false},
@@ -335,7 +336,7 @@ func (e *testEnv) routes(tb testing.TB) []route {
 		{"POST", "/api/v1/funders/rules/" + e.lyon.ID + "/budget", `{"amount_cents":100}`, false},
 		{"POST", "/api/v1/admin/employment-declarations", `{"csv":""}`, false},
 		{"POST", "/api/v1/payments/webhook/card", `{}`, false},
-	}
+	}, e.profileRouteTable(tb)...) // api/profiles_test.go
 }
 
 // testSkill is a skill of the starter referential.
@@ -346,7 +347,9 @@ const testSkill = "rome:900124"
 func TestRoutesTableIsComplete(t *testing.T) {
 	e := newEnv(t)
 	ids := strings.NewReplacer(e.lyon.ID, "{id}", e.offer.ID, "{id}", e.session.ID, "{session_id}", "69123", "{insee}",
-		"M1805", "{code}", testSkill, "{id}", "webhook/card", "webhook/{provider}")
+		"M1805", "{code}", testSkill, "{id}", "webhook/card", "webhook/{provider}",
+		shareSecret, "{secret}", url.PathEscape(e.profileCred), "{credential_id}", employerSIRET, "{siret}",
+		"status-lists/1", "status-lists/{n}", "checkpoints/1", "checkpoints/{size}")
 	var listed []string
 	for _, r := range e.routes(t) {
 		p, _, _ := strings.Cut(r.path, "?")

@@ -416,3 +416,39 @@ func TestBulkThroughTheAPI(t *testing.T) {
 	}
 	problem(t, e.do(req{method: "POST", path: "/api/v1/issuers/" + employerSIRET + "/attestations/bulk", token: emp, body: `{"csv":"nir;title\n"}`}), 400, "csv")
 }
+
+// profileRouteTable lists the career profile routes for the route table
+// of api_test.go, on the fixtures of profileFixtures.
+func (e *testEnv) profileRouteTable(tb testing.TB) []route {
+	cred := url.PathEscape(e.profileCred)
+	iss := "/api/v1/issuers/" + employerSIRET
+	return []route{
+		{"GET", "/api/v1/me/profile", "", false},
+		{"POST", "/api/v1/me/profile/entries", `{"kind":"training","title":"x"}`, false},
+		{"PUT", "/api/v1/me/profile/entries/" + e.lyon.ID, `{"kind":"training","title":"x"}`, false},
+		{"DELETE", "/api/v1/me/profile/entries/" + e.lyon.ID, "", false},
+		{"DELETE", "/api/v1/me/profile/declared", "", false},
+		{"GET", "/api/v1/me/profile/export", "", false},
+		{"GET", "/api/v1/me/credentials/" + cred, "", false},
+		{"GET", "/api/v1/me/shares", "", false},
+		{"POST", "/api/v1/me/shares", `{"entry_ids":["x"],"expires_at":"2030-01-01T00:00:00Z"}`, false},
+		{"DELETE", "/api/v1/me/shares/" + e.lyon.ID, "", false},
+		{"GET", "/api/v1/shared/" + shareSecret, "", true},
+		{"GET", "/api/v1/shared/" + shareSecret + "/credentials/" + cred, "", true},
+		{"POST", "/api/v1/verify", `{"credential":{"proof":{}}}`, true},
+		{"POST", "/api/v1/issuers", `{"siret":"` + employerSIRET + `","kind":"employer","name":"x","custody":"platform"}`, false},
+		{"GET", iss, "", true},
+		{"POST", iss + "/keys", `{}`, false},
+		{"POST", iss + "/attestations", attestBody, false},
+		{"POST", iss + "/attestations/bulk", `{"csv":""}`, false},
+		{"POST", iss + "/drafts", attestBody, false},
+		{"POST", iss + "/credentials", `{"credential":{}}`, false},
+		{"POST", iss + "/revocations", `{"credential_id":"x","reason":"x"}`, false},
+		{"POST", "/api/v1/admin/revocations", `{"credential_id":"x","reason":"x"}`, false},
+		{"GET", "/api/v1/status-lists/1", "", true},
+		{"GET", "/api/v1/transparency-log/checkpoint", "", true},
+		{"GET", "/api/v1/transparency-log/checkpoints/1", "", true},
+		{"GET", "/api/v1/transparency-log/inclusion-proof?index=0&size=1", "", true},
+		{"GET", "/api/v1/transparency-log/consistency-proof?from_size=1&to_size=1", "", true},
+	}
+}
