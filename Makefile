@@ -20,7 +20,8 @@ lint:
 # and HTTP reads (benchmarks.md), the money path (benchmarks-money.md), the
 # skills graph and importers (benchmarks-skills.md), the search against
 # Bleve (benchmarks-search.md); the career profile's attestations and
-# transparency log (a section at the end of benchmarks.md, after scripts/bench).
+# transparency log (a section at the end of benchmarks.md, after scripts/bench),
+# and their persisted paths on both stores (benchmarks-profiles-stores.md).
 bench:
 	scripts/bench
 	scripts/bench-money
