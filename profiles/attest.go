@@ -332,53 +332,76 @@ func (s *Service) Attest(ctx context.Context, siret string, a Attestation) (Entr
 	if err != nil {
 		return Entry{}, Credential{}, err
 	}
-	k, ok := i.Current()
-	if !ok {
-		return Entry{}, Credential{}, fmt.Errorf("issuer %s has no key in service: %w", siret, ErrConflict)
-	}
-	key, err := s.notary.unseal(siret, k)
+	key, issuerDID, vm, err := s.signer(i)
 	if err != nil {
 		return Entry{}, Credential{}, err
+	}
+	return s.issueLine(ctx, e, rec, issuerDID, i.Name, key, vm)
+}
+
+// signer returns the key the platform holds for an issuer, its did:web and
+// the verification method of the key now in service.
+func (s *Service) signer(i Issuer) (ed25519.PrivateKey, string, string, error) {
+	k, ok := i.Current()
+	if !ok {
+		return nil, "", "", fmt.Errorf("issuer %s has no key in service: %w", i.SIRET, ErrConflict)
+	}
+	key, err := s.notary.unseal(i.SIRET, k)
+	if err != nil {
+		return nil, "", "", err
 	}
 	doc, err := s.notary.IssuerDocument(i)
 	if err != nil {
-		return Entry{}, Credential{}, err
+		return nil, "", "", err
 	}
 	vm, err := doc.Current(s.now())
 	if err != nil {
-		return Entry{}, Credential{}, err
+		return nil, "", "", err
 	}
-	return s.issueLine(ctx, e, rec, doc.ID, i.Name, key, vm.ID)
+	return key, doc.ID, vm.ID, nil
 }
 
 // issueLine allocates the credential's status bit, signs, logs and
 // stores it, then adds the line and gives its skills to the graph.
 func (s *Service) issueLine(ctx context.Context, e Entry, rec Credential, issuerDID, issuerName string, key ed25519.PrivateKey, vm string) (Entry, Credential, error) {
-	idx, err := s.store.NextStatusIndex(ctx)
+	es, recs, err := s.issueLines(ctx, []Entry{e}, []Credential{rec}, issuerDID, issuerName, key, vm)
 	if err != nil {
 		return Entry{}, Credential{}, err
 	}
-	rec.StatusIndex = idx
-	at := s.now()
-	vc := s.unsignedVC(ctx, e, rec, issuerDID, issuerName, s.notary.statusEntry(idx), at)
-	if rec, err = s.notary.issue(ctx, rec, vc, key, vm, at); err != nil {
-		return Entry{}, Credential{}, err
-	}
-	return s.store2(ctx, e, rec)
+	return es[0], recs[0], nil
 }
 
-// store2 keeps an issued credential and its line.
-func (s *Service) store2(ctx context.Context, e Entry, rec Credential) (Entry, Credential, error) {
-	if err := s.store.CreateCredential(ctx, rec); err != nil {
-		return Entry{}, Credential{}, err
+// issueLines issues several lines of one issuer at once: one allocation of
+// status bits, one log append per thousand, one store write, then the
+// skills of each person concerned to the graph.
+func (s *Service) issueLines(ctx context.Context, es []Entry, recs []Credential, issuerDID, issuerName string, key ed25519.PrivateKey, vm string) ([]Entry, []Credential, error) {
+	idx, err := s.store.NextStatusIndexes(ctx, len(recs))
+	if err != nil {
+		return nil, nil, err
 	}
-	if err := s.store.CreateProfileEntry(ctx, e); err != nil {
-		return Entry{}, Credential{}, err
+	at := s.now()
+	vcs := make([]*credential.Credential, len(recs))
+	for i := range recs {
+		recs[i].StatusIndex = idx[i]
+		vcs[i] = s.unsignedVC(ctx, es[i], recs[i], issuerDID, issuerName, s.notary.statusEntry(idx[i]), at)
 	}
-	if err := s.syncSkills(ctx, e.PersonID); err != nil {
-		s.log.WarnContext(ctx, "giving attested skills to the skills graph", "person", e.PersonID, "err", err)
+	if recs, err = s.notary.issueBatch(ctx, recs, vcs, key, vm, at); err != nil {
+		return nil, nil, err
 	}
-	return e, rec, nil
+	if err := s.store.CreateIssued(ctx, recs, es); err != nil {
+		return nil, nil, err
+	}
+	done := map[string]bool{}
+	for _, e := range es {
+		if done[e.PersonID] {
+			continue
+		}
+		done[e.PersonID] = true
+		if err := s.syncSkills(ctx, e.PersonID); err != nil {
+			s.log.WarnContext(ctx, "giving attested skills to the skills graph", "person", e.PersonID, "err", err)
+		}
+	}
+	return es, recs, nil
 }
 
 // Draft prepares an attestation an issuer signs with its own key: the
@@ -396,9 +419,11 @@ func (s *Service) Draft(ctx context.Context, siret string, a Attestation) ([]byt
 	if err != nil {
 		return nil, err
 	}
-	if rec.StatusIndex, err = s.store.NextStatusIndex(ctx); err != nil {
+	idx, err := s.store.NextStatusIndexes(ctx, 1)
+	if err != nil {
 		return nil, err
 	}
+	rec.StatusIndex = idx[0]
 	issuerDID, err := s.notary.IssuerDID(siret)
 	if err != nil {
 		return nil, err

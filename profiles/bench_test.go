@@ -2,6 +2,7 @@ package profiles_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -74,4 +75,28 @@ func BenchmarkBundle(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkAttestBulk measures a bulk file of 500 employment periods: the
+// lines are checked one by one, then issued together (one status
+// allocation, one log append, one store write).
+func BenchmarkAttestBulk(b *testing.B) {
+	e := newEnv(b)
+	if _, err := e.svc.RegisterIssuer(e.ctx, profiles.Registration{SIRET: employer, Kind: profiles.EmployerIssuer, Name: "Boulangerie Martin", Custody: profiles.PlatformKey}); err != nil {
+		b.Fatal(err)
+	}
+	const lines = 500
+	b.ResetTimer()
+	for i := range b.N {
+		var sb strings.Builder
+		sb.WriteString("nir;job_title;start_date;end_date\n")
+		for l := range lines {
+			fmt.Fprintf(&sb, "%s;Poste %d-%d;2024-01-02;2024-06-30\n", nirAlice, i, l)
+		}
+		rep, err := e.svc.AttestBulk(e.ctx, employer, strings.NewReader(sb.String()))
+		if err != nil || rep.Issued != lines {
+			b.Fatalf("%v %+v", err, rep.Lines[:1])
+		}
+	}
+	b.ReportMetric(float64(b.N*lines)/b.Elapsed().Seconds(), "lines/s")
 }

@@ -94,6 +94,18 @@ func (s *Service) AttestBulk(ctx context.Context, siret string, r io.Reader) (Bu
 		}
 		return ""
 	}
+	key, issuerDID, vm, err := s.signer(i)
+	if err != nil {
+		return rep, err
+	}
+	// Every line is checked first; the valid ones are then issued
+	// together, a chunk at a time (bulkChunk).
+	var (
+		ready   []int // indexes in rep.Lines of the lines to issue
+		entries []Entry
+		recs    []Credential
+		seen    = map[string]int{} // credential ID -> line
+	)
 	rows := 0
 	for line := 2; ; line++ {
 		rec, err := cr.Read()
@@ -106,38 +118,70 @@ func (s *Service) AttestBulk(ctx context.Context, siret string, r io.Reader) (Bu
 		res := LineResult{Line: line}
 		switch {
 		case err != nil:
-			res.Field, res.Error = "csv", "malformed CSV line"
+			res.Field, res.Error, res.Code = "csv", "malformed CSV line", "invalid-input"
 		case len(rec) == 1 && strings.TrimSpace(rec[0]) == "":
 			continue
 		case len(rec) != len(header):
-			res.Field, res.Error = "csv", fmt.Sprintf("%d fields, the header has %d", len(rec), len(header))
+			res.Field, res.Error, res.Code = "csv", fmt.Sprintf("%d fields, the header has %d", len(rec), len(header)), "invalid-input"
 		}
 		if rows++; rows > MaxBulkRows {
-			return rep, invalidField("csv", "at most %d lines in one file", MaxBulkRows)
+			return BulkReport{}, invalidField("csv", "at most %d lines in one file", MaxBulkRows)
 		}
 		if res.Error == "" {
-			s.bulkLine(ctx, siret, rec, get, &res)
+			if e, c, ok := s.bulkLine(ctx, i, rec, get, &res); ok {
+				if first, dup := seen[c.ID]; dup {
+					res.Error, res.Code = fmt.Sprintf("the same period as line %d", first), "conflict"
+				} else {
+					seen[c.ID] = line
+					ready = append(ready, len(rep.Lines))
+					entries, recs = append(entries, e), append(recs, c)
+				}
+			}
 		}
-		if res.Error == "" {
+		rep.Lines = append(rep.Lines, res)
+	}
+	for from := 0; from < len(ready); from += bulkChunk {
+		to := min(from+bulkChunk, len(ready))
+		es, cs, err := s.issueLines(ctx, entries[from:to], recs[from:to], issuerDID, i.Name, key, vm)
+		for n, at := range ready[from:to] {
+			l := &rep.Lines[at]
+			switch {
+			case err == nil:
+				l.CredentialID, l.EntryID = cs[n].ID, es[n].ID
+			case errors.Is(err, ErrConflict):
+				l.Error, l.Code = "attested meanwhile by another request", "conflict"
+			default:
+				l.Error, l.Code = "the line could not be attested; try again later", "internal"
+			}
+		}
+		if err != nil && !errors.Is(err, ErrConflict) {
+			s.log.ErrorContext(ctx, "bulk attestation failed", "lines", to-from, "err", err)
+		}
+	}
+	for _, l := range rep.Lines {
+		if l.Error == "" {
 			rep.Issued++
 		} else {
 			rep.Refused++
 		}
-		rep.Lines = append(rep.Lines, res)
 	}
 	return rep, nil
 }
 
-func (s *Service) bulkLine(ctx context.Context, siret string, rec []string, get func([]string, string) string, res *LineResult) {
+// bulkChunk is how many lines of a file are issued together.
+const bulkChunk = 500
+
+// bulkLine reads and checks one line; ok says it is ready to be issued.
+func (s *Service) bulkLine(ctx context.Context, i Issuer, rec []string, get func([]string, string) string, res *LineResult) (Entry, Credential, bool) {
 	e := Entry{Kind: Employment, Title: get(rec, "job_title"), Description: get(rec, "description")}
 	var err error
 	if e.Start, err = parseDay(get(rec, "start_date")); err != nil || e.Start.IsZero() {
 		res.Field, res.Error, res.Code = "start_date", "must be a date YYYY-MM-DD", "invalid-input"
-		return
+		return Entry{}, Credential{}, false
 	}
 	if e.End, err = parseDay(get(rec, "end_date")); err != nil {
 		res.Field, res.Error, res.Code = "end_date", "must be a date YYYY-MM-DD or empty (ongoing)", "invalid-input"
-		return
+		return Entry{}, Credential{}, false
 	}
 	if sk := get(rec, "skills"); sk != "" {
 		for _, id := range strings.Split(sk, "|") {
@@ -146,10 +190,9 @@ func (s *Service) bulkLine(ctx context.Context, siret string, rec []string, get 
 			}
 		}
 	}
-	line, c, err := s.Attest(ctx, siret, Attestation{NIR: get(rec, "nir"), Entry: e})
+	line, c, err := s.prepare(ctx, i, Attestation{NIR: get(rec, "nir"), Entry: e})
 	if err == nil {
-		res.CredentialID, res.EntryID = c.ID, line.ID
-		return
+		return line, c, true
 	}
 	var v *marketplace.ValidationError
 	switch {
@@ -163,6 +206,7 @@ func (s *Service) bulkLine(ctx context.Context, siret string, rec []string, get 
 		s.log.ErrorContext(ctx, "bulk attestation line failed", "line", res.Line, "err", err)
 		res.Error, res.Code = "the line could not be attested; try again later", "internal"
 	}
+	return Entry{}, Credential{}, false
 }
 
 // bulkColumn maps a line's wire field to the file's column.

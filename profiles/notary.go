@@ -226,23 +226,38 @@ func (n *Notary) StatusListCredential(ctx context.Context, list int) ([]byte, er
 	return credential.Issue(c, n.platformKey, vm, now)
 }
 
-// appendLog appends one entry, retrying when another replica appended
-// meanwhile, and returns its index.
-func (n *Notary) appendLog(ctx context.Context, entry []byte) (uint64, error) {
+// maxLogBatch bounds the entries appended at once (the MongoDB log store
+// takes at most 1,000 per append).
+const maxLogBatch = 1000
+
+// appendLog appends entries, retrying when another replica appended
+// meanwhile, and returns the index of each.
+func (n *Notary) appendLog(ctx context.Context, entries ...[]byte) ([]uint64, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	var err error
-	for range 50 {
-		var i uint64
-		if i, err = n.log.AppendData(ctx, entry); !errors.Is(err, tlog.ErrConflict) {
-			return i, err
+	out := make([]uint64, 0, len(entries))
+	for len(entries) > 0 {
+		batch := entries[:min(len(entries), maxLogBatch)]
+		var first uint64
+		var err error
+		for try := 0; ; try++ {
+			if first, err = n.log.AppendData(ctx, batch...); !errors.Is(err, tlog.ErrConflict) {
+				break
+			}
+			if try == 50 || ctx.Err() != nil {
+				return nil, fmt.Errorf("appending to the transparency log: %w", errors.Join(err, ctx.Err()))
+			}
+			time.Sleep(5 * time.Millisecond)
 		}
-		if err := ctx.Err(); err != nil {
-			return 0, err
+		if err != nil {
+			return nil, err
 		}
-		time.Sleep(5 * time.Millisecond)
+		for i := range batch {
+			out = append(out, first+uint64(i))
+		}
+		entries = entries[len(batch):]
 	}
-	return 0, fmt.Errorf("appending to the transparency log: %w", err)
+	return out, nil
 }
 
 // issue signs vc with key under the verification method vm, appends its
@@ -256,17 +271,43 @@ func (n *Notary) issue(ctx context.Context, rec Credential, vc *credential.Crede
 	return n.record(ctx, rec, doc)
 }
 
+// issueBatch signs each credential with key under vm, appends their
+// issuances to the log in as few appends as it can, and returns the
+// records with their documents and leaves; the caller stores them.
+func (n *Notary) issueBatch(ctx context.Context, recs []Credential, vcs []*credential.Credential, key ed25519.PrivateKey, vm string, at time.Time) ([]Credential, error) {
+	entries := make([][]byte, len(recs))
+	for i, vc := range vcs {
+		doc, err := credential.Issue(vc, key, vm, at)
+		if err != nil {
+			return nil, err
+		}
+		if entries[i], err = verify.IssuanceEntry(doc); err != nil {
+			return nil, err
+		}
+		recs[i].Document, recs[i].State, recs[i].RevokeLeaf = doc, Issued, -1
+		recs[i].IssuedAt = at.UTC().Truncate(time.Millisecond)
+	}
+	leaves, err := n.appendLog(ctx, entries...)
+	if err != nil {
+		return nil, err
+	}
+	for i := range recs {
+		recs[i].IssueLeaf = int64(leaves[i])
+	}
+	return recs, nil
+}
+
 // record appends a signed credential's issuance to the log and stores it.
 func (n *Notary) record(ctx context.Context, rec Credential, doc []byte) (Credential, error) {
 	entry, err := verify.IssuanceEntry(doc)
 	if err != nil {
 		return Credential{}, err
 	}
-	leaf, err := n.appendLog(ctx, entry)
+	leaves, err := n.appendLog(ctx, entry)
 	if err != nil {
 		return Credential{}, err
 	}
-	rec.Document, rec.State, rec.IssueLeaf, rec.RevokeLeaf = doc, Issued, int64(leaf), -1
+	rec.Document, rec.State, rec.IssueLeaf, rec.RevokeLeaf = doc, Issued, int64(leaves[0]), -1
 	if rec.IssuedAt.IsZero() {
 		rec.IssuedAt = n.now().UTC().Truncate(time.Millisecond)
 	}
@@ -284,11 +325,11 @@ func (n *Notary) revoke(ctx context.Context, c Credential, reason string) (Crede
 	if err != nil {
 		return c, err
 	}
-	leaf, err := n.appendLog(ctx, entry)
+	leaves, err := n.appendLog(ctx, entry)
 	if err != nil {
 		return c, err
 	}
-	c.State, c.RevokedAt, c.RevokeLeaf, c.Reason = Revoked, at, int64(leaf), reason
+	c.State, c.RevokedAt, c.RevokeLeaf, c.Reason = Revoked, at, int64(leaves[0]), reason
 	return c, nil
 }
 

@@ -141,9 +141,15 @@ type Store interface {
 	// Credentials lists a person's credentials by ID.
 	Credentials(ctx context.Context, personID string) ([]Credential, error)
 
-	// NextStatusIndex allocates the next free bit of the status lists,
-	// from 0; no two calls return the same index.
-	NextStatusIndex(ctx context.Context) (int, error)
+	// NextStatusIndexes allocates n free bits of the status lists (from
+	// 0, ascending, consecutive when no other caller competes); no index is
+	// ever returned twice.
+	NextStatusIndexes(ctx context.Context, n int) ([]int, error)
+	// CreateIssued stores issued credentials and their lines (cs[i] is
+	// the credential of es[i]); ErrConflict if an ID is taken. The embedded
+	// store writes all or nothing; MongoDB, without transactions, writes
+	// the credentials then the lines in chunks and may stop part-way.
+	CreateIssued(ctx context.Context, cs []Credential, es []Entry) error
 	// SetStatusBit records that a status bit is set (revoked); setting it again
 	// changes nothing.
 	SetStatusBit(ctx context.Context, index int) error

@@ -488,6 +488,21 @@ var checkLabels = map[string]string{
 
 var statusLabels = map[string]string{verify.Pass: "Réussi", verify.Fail: "Échec", verify.Skipped: "Non vérifié"}
 
+// issuerLabel names an issuer identifier this instance serves by its
+// registered name.
+func (p *Pages) issuerLabel(c *gin.Context, did string) string {
+	n := p.Profiles.Notary()
+	if did == n.PlatformDID() {
+		return "la plateforme Parcours (" + did + ")"
+	}
+	if i := strings.LastIndex(did, ":issuers:"); i >= 0 && strings.HasPrefix(did, n.PlatformDID()+":") {
+		if is, err := p.Profiles.Issuer(c, did[i+len(":issuers:"):]); err == nil {
+			return is.Name + ", SIRET " + is.SIRET + " (" + did + ")"
+		}
+	}
+	return did
+}
+
 func (p *Pages) verifyForm(c *gin.Context) (response, error) {
 	return response{page: "verifier.html", title: "Vérifier une attestation", nav: "verifier", data: verifyView{}}, nil
 }
@@ -523,7 +538,7 @@ func (p *Pages) verifyFile(c *gin.Context) (response, error) {
 		return response{status: http.StatusBadRequest, page: "verifier.html", title: "Vérifier une attestation", nav: "verifier", data: v}, nil
 	}
 	rep := p.Profiles.Notary().VerifyBundle(c, b)
-	v.OK, v.Issuer, v.Warnings = rep.OK, rep.Issuer, rep.Warnings
+	v.OK, v.Issuer, v.Warnings = rep.OK, p.issuerLabel(c, rep.Issuer), rep.Warnings
 	for _, ch := range rep.Checks {
 		v.Checks = append(v.Checks, checkView{Label: checkLabels[ch.Name], Status: ch.Status, StatusLabel: statusLabels[ch.Status], Reason: ch.Reason, Pass: ch.Status == verify.Pass})
 	}

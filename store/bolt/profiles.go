@@ -249,20 +249,56 @@ func (s *Store) Credentials(ctx context.Context, person string) ([]profiles.Cred
 
 var nextStatusKey = []byte("next")
 
-// NextStatusIndex implements profiles.Store.
-func (s *Store) NextStatusIndex(ctx context.Context) (int, error) {
-	var n int
+// NextStatusIndexes implements profiles.Store.
+func (s *Store) NextStatusIndexes(ctx context.Context, n int) ([]int, error) {
+	if n < 1 {
+		return nil, nil
+	}
+	var first int
 	err := s.db.Update(func(tx *bbolt.Tx) error {
 		b := tx.Bucket(bStatusBits)
 		if v := b.Get(nextStatusKey); v != nil {
 			var err error
-			if n, err = strconv.Atoi(string(v)); err != nil {
+			if first, err = strconv.Atoi(string(v)); err != nil {
 				return fmt.Errorf("corrupt status counter: %w", err)
 			}
 		}
-		return b.Put(nextStatusKey, []byte(strconv.Itoa(n+1)))
+		return b.Put(nextStatusKey, []byte(strconv.Itoa(first+n)))
 	})
-	return n, err
+	out := make([]int, n)
+	for i := range out {
+		out[i] = first + i
+	}
+	return out, err
+}
+
+// CreateIssued implements profiles.Store, in one transaction.
+func (s *Store) CreateIssued(ctx context.Context, cs []profiles.Credential, es []profiles.Entry) error {
+	if len(cs) != len(es) {
+		return fmt.Errorf("%d credentials for %d lines: %w", len(cs), len(es), marketplace.ErrInvalid)
+	}
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		cb, by, eb := tx.Bucket(bCredentials), tx.Bucket(bCredentialsBy), tx.Bucket(bProfileEntries)
+		for i, c := range cs {
+			if cb.Get([]byte(c.ID)) != nil {
+				return fmt.Errorf("credential %s: %w", c.ID, marketplace.ErrConflict)
+			}
+			if err := putJSON(cb, []byte(c.ID), c); err != nil {
+				return err
+			}
+			if err := by.Put(personKey(c.PersonID, c.ID), nil); err != nil {
+				return err
+			}
+			k := personKey(es[i].PersonID, es[i].ID)
+			if eb.Get(k) != nil {
+				return fmt.Errorf("entry %s: %w", es[i].ID, marketplace.ErrConflict)
+			}
+			if err := putJSON(eb, k, es[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func statusKey(i int) []byte { return binary.BigEndian.AppendUint64(nil, uint64(i)) }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/parcours/parcours/marketplace"
@@ -195,34 +196,92 @@ func (s *Store) Credentials(ctx context.Context, person string) ([]profiles.Cred
 	return findAll[profiles.Credential](ctx, s, cCredentials, bson.M{"p": person}, options.Find().SetSort(bson.D{{Key: "p", Value: 1}, {Key: "_id", Value: 1}}))
 }
 
-// NextStatusIndex implements profiles.Store. The counter only suggests
+// NextStatusIndexes implements profiles.Store. The counter only suggests
 // where to start: FerretDB applies $inc in two steps, so two callers may
-// read the same value. The index is then claimed by inserting it under a
-// unique _id, which only one caller can do; the loser takes the next one.
-func (s *Store) NextStatusIndex(ctx context.Context) (int, error) {
+// read the same value. Each index is then claimed by inserting it under a
+// unique _id, which only one caller can do; the loser takes others after.
+func (s *Store) NextStatusIndexes(ctx context.Context, n int) ([]int, error) {
+	if n < 1 {
+		return nil, nil
+	}
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	// Two first calls may both try to create the counter: one gets a
 	// duplicate key, and tries again.
-	var n int64
+	var next int64
 	var err error
 	for range 10 {
-		if n, err = s.nextSeq(ctx, statusCounter, 1); !errors.Is(err, marketplace.ErrConflict) {
+		if next, err = s.nextSeq(ctx, statusCounter, int64(n)); !errors.Is(err, marketplace.ErrConflict) {
 			break
 		}
 	}
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	for i := n - 1; ; i++ {
-		_, err := s.db.Collection(cStatusAlloc).InsertOne(ctx, bson.M{"_id": i})
-		switch err = translate(err); {
+	var out []int
+	for from := next - int64(n); len(out) < n; {
+		want := n - len(out)
+		docs := make([]any, want)
+		for i := range docs {
+			docs[i] = bson.M{"_id": from + int64(i)}
+		}
+		_, err := s.db.Collection(cStatusAlloc).InsertMany(ctx, docs, options.InsertMany().SetOrdered(false))
+		taken := map[int]bool{}
+		var bw mongo.BulkWriteException
+		switch {
 		case err == nil:
-			return int(i), nil
-		case !errors.Is(err, marketplace.ErrConflict):
-			return 0, err
+		case errors.As(err, &bw):
+			for _, we := range bw.WriteErrors {
+				if !mongo.IsDuplicateKeyError(we) && !strings.Contains(we.Message, "UNIQUE constraint") && we.Code != 11000 {
+					return nil, translate(err)
+				}
+				taken[we.Index] = true
+			}
+		default:
+			return nil, translate(err)
+		}
+		for i := range want {
+			if !taken[i] {
+				out = append(out, int(from)+i)
+			}
+		}
+		from += int64(want)
+	}
+	return out, nil
+}
+
+// CreateIssued implements profiles.Store: the credentials, then the lines,
+// each in chunks of one insert statement.
+func (s *Store) CreateIssued(ctx context.Context, cs []profiles.Credential, es []profiles.Entry) error {
+	if len(cs) != len(es) {
+		return fmt.Errorf("%d credentials for %d lines: %w", len(cs), len(es), marketplace.ErrInvalid)
+	}
+	creds := make([]any, len(cs))
+	for i, c := range cs {
+		creds[i] = bson.M{"_id": c.ID, "p": c.PersonID, "j": encode(c)}
+	}
+	lines := make([]any, len(es))
+	for i, e := range es {
+		lines[i] = bson.M{"_id": e.PersonID + "\x00" + e.ID, "j": encode(e)}
+	}
+	for _, w := range []struct {
+		coll string
+		docs []any
+	}{{cCredentials, creds}, {cProfileEntries, lines}} {
+		for i := 0; i < len(w.docs); i += bigChunk {
+			cctx, cancel := s.ctx(ctx)
+			_, err := s.db.Collection(w.coll).InsertMany(cctx, w.docs[i:min(i+bigChunk, len(w.docs))])
+			cancel()
+			if err = translate(err); err != nil {
+				var bw mongo.BulkWriteException
+				if errors.As(err, &bw) || errors.Is(err, marketplace.ErrConflict) {
+					return fmt.Errorf("storing issued credentials: %w", marketplace.ErrConflict)
+				}
+				return err
+			}
 		}
 	}
+	return nil
 }
 
 // SetStatusBit implements profiles.Store: one document per set bit, so

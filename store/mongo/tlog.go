@@ -30,9 +30,10 @@ const (
 	cTlogHead = "tlog_head"
 )
 
-// maxAppendNodes bounds the nodes of one append so that its document stays
-// well under MongoDB's 16 MB (41 bytes a node).
-const maxAppendNodes = 200_000
+// maxAppendLeaves bounds the entries of one append: an append's document
+// then stays small (about 82 bytes an entry), and a subtree's append is
+// found by a point lookup or a bounded range of _id.
+const maxAppendLeaves = 1000
 
 // TransparencyLog is the transparency log's storage (tlog.Store) on
 // MongoDB. Safe for concurrent use by several replicas.
@@ -94,8 +95,8 @@ func (l *TransparencyLog) advanceHead(ctx context.Context, n int64) {
 
 // Append implements tlog.Store.
 func (l *TransparencyLog) Append(ctx context.Context, oldSize, newSize uint64, nodes []tlog.Node) error {
-	if len(nodes) > maxAppendNodes {
-		return fmt.Errorf("transparency log: %d nodes in one append, at most %d: append in smaller batches", len(nodes), maxAppendNodes)
+	if newSize-oldSize > maxAppendLeaves {
+		return fmt.Errorf("transparency log: %d entries in one append, at most %d: append in smaller batches", newSize-oldSize, maxAppendLeaves)
 	}
 	size, err := l.Size(ctx)
 	if err != nil {
@@ -127,9 +128,6 @@ func (l *TransparencyLog) Append(ctx context.Context, oldSize, newSize uint64, n
 // that leaf's end.
 func (l *TransparencyLog) Nodes(ctx context.Context, ids []tlog.NodeID) ([]tlog.Hash, error) {
 	out := make([]tlog.Hash, len(ids))
-	if err := l.prefetch(ctx, ids); err != nil {
-		return nil, err
-	}
 	for i, id := range ids {
 		end := (id.Index + 1) << id.Level
 		a, err := l.appendCovering(ctx, end)
@@ -151,52 +149,6 @@ func (l *TransparencyLog) Nodes(ctx context.Context, ids []tlog.NodeID) ([]tlog.
 	return out, nil
 }
 
-// prefetch reads in one query the appends that most likely hold ids:
-// when entries are appended one at a time (the platform's way), the append
-// of a subtree's last leaf starts at that leaf. Appends of several entries
-// are found one by one by appendCovering.
-func (l *TransparencyLog) prefetch(ctx context.Context, ids []tlog.NodeID) error {
-	var want []int64
-	l.mu.Lock()
-	for _, id := range ids {
-		old := (id.Index+1)<<id.Level - 1
-		if _, ok := l.appends[old]; !ok {
-			want = append(want, int64(old))
-		}
-	}
-	l.mu.Unlock()
-	if len(want) == 0 {
-		return nil
-	}
-	ctx, cancel := l.s.ctx(ctx)
-	defer cancel()
-	cur, err := l.s.db.Collection(cTlogAppends).Find(ctx, bson.M{"_id": bson.M{"$in": want}})
-	if err != nil {
-		return translate(err)
-	}
-	defer cur.Close(ctx)
-	var found []*tlogAppend
-	for cur.Next(ctx) {
-		var a tlogAppend
-		if err := cur.Decode(&a); err != nil {
-			return translate(err)
-		}
-		found = append(found, &a)
-	}
-	if err := cur.Err(); err != nil {
-		return translate(err)
-	}
-	l.mu.Lock()
-	if len(l.appends)+len(found) > 100_000 {
-		clear(l.appends)
-	}
-	for _, a := range found {
-		l.appends[uint64(a.Old)] = a
-	}
-	l.mu.Unlock()
-	return nil
-}
-
 func (l *TransparencyLog) appendCovering(ctx context.Context, end uint64) (*tlogAppend, error) {
 	l.mu.Lock()
 	for old := end - 1; ; old-- { // a cached append from old covers end if old < end <= new
@@ -204,16 +156,26 @@ func (l *TransparencyLog) appendCovering(ctx context.Context, end uint64) (*tlog
 			l.mu.Unlock()
 			return a, nil
 		}
-		if old == 0 || end-old > 64 {
+		if old == 0 || end-old >= maxAppendLeaves {
 			break
 		}
 	}
 	l.mu.Unlock()
 	ctx, cancel := l.s.ctx(ctx)
 	defer cancel()
+	// Entries appended one at a time (the usual case): the append that
+	// completed the subtree starts at its last leaf, a point lookup.
+	// Otherwise the append started at most maxAppendLeaves before.
 	var a tlogAppend
-	err := l.s.db.Collection(cTlogAppends).FindOne(ctx, bson.M{"_id": bson.M{"$lt": int64(end)}},
-		options.FindOne().SetSort(bson.D{{Key: "_id", Value: -1}})).Decode(&a)
+	err := l.s.db.Collection(cTlogAppends).FindOne(ctx, bson.M{"_id": int64(end - 1)}).Decode(&a)
+	if errors.Is(translate(err), marketplace.ErrNotFound) {
+		from := int64(0)
+		if end > maxAppendLeaves {
+			from = int64(end - maxAppendLeaves)
+		}
+		err = l.s.db.Collection(cTlogAppends).FindOne(ctx, bson.M{"_id": bson.M{"$gte": from, "$lt": int64(end)}},
+			options.FindOne().SetSort(bson.D{{Key: "_id", Value: -1}})).Decode(&a)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("transparency log: no append covers leaf %d: %w", end-1, translate(err))
 	}

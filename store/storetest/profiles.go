@@ -28,6 +28,7 @@ func RunProfiles(t *testing.T, open func(t *testing.T) ProfileStore) {
 	t.Run("IssuerVersions", func(t *testing.T) { testIssuerVersions(t, open(t)) })
 	t.Run("Credentials", func(t *testing.T) { testCredentials(t, open(t)) })
 	t.Run("StatusBits", func(t *testing.T) { testStatusBits(t, open(t)) })
+	t.Run("CreateIssued", func(t *testing.T) { testCreateIssued(t, open(t)) })
 	t.Run("EmploymentYears", func(t *testing.T) { testEmploymentYears(t, open(t)) })
 }
 
@@ -221,24 +222,29 @@ func testStatusBits(t *testing.T, s ProfileStore) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for range 5 {
-				n, err := s.NextStatusIndex(ctx)
+			for k := range 4 {
+				ns, err := s.NextStatusIndexes(ctx, k%2+1)
 				if err != nil {
 					t.Error(err)
 					return
 				}
-				mu.Lock()
-				if seen[n] {
-					t.Errorf("status index %d allocated twice", n)
+				if len(ns) != k%2+1 {
+					t.Errorf("%d indexes for %d asked", len(ns), k%2+1)
 				}
-				seen[n] = true
+				mu.Lock()
+				for _, n := range ns {
+					if seen[n] {
+						t.Errorf("status index %d allocated twice", n)
+					}
+					seen[n] = true
+				}
 				mu.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
-	if len(seen) != 40 {
-		t.Fatalf("%d distinct status indexes for 40 calls", len(seen))
+	if len(seen) != 48 {
+		t.Fatalf("%d distinct status indexes for 48 asked", len(seen))
 	}
 	for i := range seen {
 		if i < 0 {
@@ -285,5 +291,34 @@ func testEmploymentYears(t *testing.T, s ProfileStore) {
 	}
 	if got, _ := s.EmploymentYears(ctx, "acc", SIRET(1)); len(got) != 0 {
 		t.Fatalf("an account ID prefix must not match: %v", got)
+	}
+}
+
+func testCreateIssued(t *testing.T, s ProfileStore) {
+	ctx := context.Background()
+	var cs []profiles.Credential
+	var es []profiles.Entry
+	for n := range 120 { // more than one chunk of some backends
+		e := ProfileEntry(fmt.Sprintf("p%d", n%3), n)
+		e.Evidence, e.CredentialID = profiles.Attested, fmt.Sprintf("urn:uuid:c%04d", n)
+		es = append(es, e)
+		cs = append(cs, profiles.Credential{ID: e.CredentialID, PersonID: e.PersonID, IssuerID: "x", EntryID: e.ID, State: profiles.Issued, Document: []byte(`{}`), IssueLeaf: int64(n), RevokeLeaf: -1, IssuedAt: Time})
+	}
+	if err := s.CreateIssued(ctx, cs, es); err != nil {
+		t.Fatal(err)
+	}
+	for p := range 3 {
+		person := fmt.Sprintf("p%d", p)
+		got, _ := s.ProfileEntries(ctx, person)
+		creds, _ := s.Credentials(ctx, person)
+		if len(got) != 40 || len(creds) != 40 {
+			t.Fatalf("%s: %d lines and %d credentials, want 40 each", person, len(got), len(creds))
+		}
+	}
+	if c, err := s.Credential(ctx, "urn:uuid:c0042"); err != nil || !cmp.Equal(c, cs[42]) {
+		t.Fatalf("credential 42: %+v %v", c, err)
+	}
+	if err := s.CreateIssued(ctx, cs[:1], es[:1]); !errors.Is(err, marketplace.ErrConflict) {
+		t.Fatalf("issuing an existing credential again: %v, want ErrConflict", err)
 	}
 }
