@@ -299,17 +299,25 @@ func (s *Server) exportProfile(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out := ExportOutput{Account: x.PersonID, ExportedAt: x.ExportedAt, Entries: profileEntriesOut(x.Entries), Credentials: []CredentialOutput{}, Shares: []ShareLinkOutput{}}
-	for _, cr := range x.Credentials {
-		out.Credentials = append(out.Credentials, credentialOut(cr))
-	}
-	for _, sh := range x.Shares {
-		out.Shares = append(out.Shares, s.shareOut(sh, ""))
-	}
+	out := ProfileExport(x)
 	c.Header("Cache-Control", "no-store")
 	c.Header("Content-Disposition", `attachment; filename="parcours-profil.json"`)
 	c.JSON(http.StatusOK, out)
 	return nil
+}
+
+// ProfileExport is the JSON file of a worker's data (GET
+// /api/v1/me/profile/export, and the profile page's download).
+func ProfileExport(x profiles.Export) ExportOutput {
+	out := ExportOutput{Account: x.PersonID, ExportedAt: x.ExportedAt, Entries: profileEntriesOut(x.Entries), Credentials: []CredentialOutput{}, Shares: []ShareLinkOutput{}}
+	for _, cr := range x.Credentials {
+		out.Credentials = append(out.Credentials, credentialOut(cr))
+	}
+	now := time.Now()
+	for _, sh := range x.Shares {
+		out.Shares = append(out.Shares, ShareLinkOutput{ID: sh.ID, Label: sh.Label, EntryIDs: sh.EntryIDs, ExpiresAt: sh.Expires, CreatedAt: sh.Created, Expired: sh.Expired(now)})
+	}
+	return out
 }
 
 // credentialParam reads a credential ID ("urn:uuid:...") from the path.

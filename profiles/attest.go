@@ -268,7 +268,7 @@ var credentialTypes = map[Kind][2]string{
 
 // unsignedVC is the credential attesting e, issued by issuerDID, before
 // its proof.
-func (s *Service) unsignedVC(ctx context.Context, e Entry, rec Credential, issuerDID, issuerName string, status credential.Status, at time.Time) *credential.Credential {
+func (s *Service) unsignedVC(ctx context.Context, e Entry, rec Credential, issuerDID string, status credential.Status, at time.Time) *credential.Credential {
 	ct := credentialTypes[e.Kind]
 	claim := map[string]any{"kind": string(e.Kind), "title": e.Title}
 	if e.Organisation != "" {
@@ -336,7 +336,7 @@ func (s *Service) Attest(ctx context.Context, siret string, a Attestation) (Entr
 	if err != nil {
 		return Entry{}, Credential{}, err
 	}
-	return s.issueLine(ctx, e, rec, issuerDID, i.Name, key, vm)
+	return s.issueLine(ctx, e, rec, issuerDID, key, vm)
 }
 
 // signer returns the key the platform holds for an issuer, its did:web and
@@ -363,8 +363,8 @@ func (s *Service) signer(i Issuer) (ed25519.PrivateKey, string, string, error) {
 
 // issueLine allocates the credential's status bit, signs, logs and
 // stores it, then adds the line and gives its skills to the graph.
-func (s *Service) issueLine(ctx context.Context, e Entry, rec Credential, issuerDID, issuerName string, key ed25519.PrivateKey, vm string) (Entry, Credential, error) {
-	es, recs, err := s.issueLines(ctx, []Entry{e}, []Credential{rec}, issuerDID, issuerName, key, vm)
+func (s *Service) issueLine(ctx context.Context, e Entry, rec Credential, issuerDID string, key ed25519.PrivateKey, vm string) (Entry, Credential, error) {
+	es, recs, err := s.issueLines(ctx, []Entry{e}, []Credential{rec}, issuerDID, key, vm)
 	if err != nil {
 		return Entry{}, Credential{}, err
 	}
@@ -374,7 +374,7 @@ func (s *Service) issueLine(ctx context.Context, e Entry, rec Credential, issuer
 // issueLines issues several lines of one issuer at once: one allocation of
 // status bits, one log append per thousand, one store write, then the
 // skills of each person concerned to the graph.
-func (s *Service) issueLines(ctx context.Context, es []Entry, recs []Credential, issuerDID, issuerName string, key ed25519.PrivateKey, vm string) ([]Entry, []Credential, error) {
+func (s *Service) issueLines(ctx context.Context, es []Entry, recs []Credential, issuerDID string, key ed25519.PrivateKey, vm string) ([]Entry, []Credential, error) {
 	idx, err := s.store.NextStatusIndexes(ctx, len(recs))
 	if err != nil {
 		return nil, nil, err
@@ -383,7 +383,7 @@ func (s *Service) issueLines(ctx context.Context, es []Entry, recs []Credential,
 	vcs := make([]*credential.Credential, len(recs))
 	for i := range recs {
 		recs[i].StatusIndex = idx[i]
-		vcs[i] = s.unsignedVC(ctx, es[i], recs[i], issuerDID, issuerName, s.notary.statusEntry(idx[i]), at)
+		vcs[i] = s.unsignedVC(ctx, es[i], recs[i], issuerDID, s.notary.statusEntry(idx[i]), at)
 	}
 	if recs, err = s.notary.issueBatch(ctx, recs, vcs, key, vm, at); err != nil {
 		return nil, nil, err
@@ -428,7 +428,7 @@ func (s *Service) Draft(ctx context.Context, siret string, a Attestation) ([]byt
 	if err != nil {
 		return nil, err
 	}
-	vc := s.unsignedVC(ctx, e, rec, issuerDID, i.Name, s.notary.statusEntry(rec.StatusIndex), s.now())
+	vc := s.unsignedVC(ctx, e, rec, issuerDID, s.notary.statusEntry(rec.StatusIndex), s.now())
 	doc, err := vc.Marshal()
 	if err != nil {
 		return nil, err
@@ -606,7 +606,7 @@ func (s *Service) AttestTraining(ctx context.Context, cat Catalogue, d marketpla
 	}
 	rec := Credential{ID: id, PersonID: d.AccountID, IssuerID: PlatformIssuer, EntryID: e.ID, IssueLeaf: -1, RevokeLeaf: -1}
 	vm := s.notary.PlatformDocument().VerificationMethod[0].ID
-	e, _, err = s.issueLine(ctx, e, rec, s.notary.PlatformDID(), "Parcours", s.notary.platformKey, vm)
+	e, _, err = s.issueLine(ctx, e, rec, s.notary.PlatformDID(), s.notary.platformKey, vm)
 	if errors.Is(err, ErrConflict) {
 		return Entry{}, false, nil // a concurrent call attested it first
 	}

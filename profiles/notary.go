@@ -260,17 +260,6 @@ func (n *Notary) appendLog(ctx context.Context, entries ...[]byte) ([]uint64, er
 	return out, nil
 }
 
-// issue signs vc with key under the verification method vm, appends its
-// issuance to the log and stores it as rec. vc must carry its ID and
-// status entry.
-func (n *Notary) issue(ctx context.Context, rec Credential, vc *credential.Credential, key ed25519.PrivateKey, vm string, at time.Time) (Credential, error) {
-	doc, err := credential.Issue(vc, key, vm, at)
-	if err != nil {
-		return Credential{}, err
-	}
-	return n.record(ctx, rec, doc)
-}
-
 // issueBatch signs each credential with key under vm, appends their
 // issuances to the log in as few appends as it can, and returns the
 // records with their documents and leaves; the caller stores them.

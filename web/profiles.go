@@ -11,6 +11,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/parcours/parcours/api"
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/profiles"
@@ -454,7 +455,8 @@ func (p *Pages) exportProfile(c *gin.Context) {
 	}
 	c.Header("Content-Disposition", `attachment; filename="parcours-profil.json"`)
 	c.Header("Cache-Control", "no-store")
-	c.IndentedJSON(http.StatusOK, x)
+	// The same file as the API's export.
+	c.IndentedJSON(http.StatusOK, api.ProfileExport(x))
 }
 
 // verifyView is the verification page: the form, and the report of the

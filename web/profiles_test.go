@@ -299,3 +299,20 @@ func TestProfileBrowser(t *testing.T) {
 func jsString(s string) string {
 	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
 }
+
+func TestProfileExportPage(t *testing.T) {
+	s := newProfileStack(t)
+	me := s.signedIn(t, auth.Learner, s.learner)
+	res, body := s.get(t, "/mon-profil/export", me)
+	if res.StatusCode != 200 || !strings.Contains(res.Header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("export: %d", res.StatusCode)
+	}
+	for _, want := range []string{`"entries"`, `"credentials"`, `"proof"`, "Vendeuse en boulangerie", "Anglais professionnel"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the export lacks %s", want)
+		}
+	}
+	if res, _ := s.get(t, "/mon-profil/export"); res.StatusCode != 401 {
+		t.Errorf("export signed out: %d", res.StatusCode)
+	}
+}
