@@ -649,3 +649,49 @@ func (s *Service) TrainingHook(cat Catalogue) func(context.Context, marketplace.
 		}
 	}
 }
+
+// Dossiers lists the dossiers the training attestations catch up on:
+// the marketplace's providers and each one's dossiers in a state.
+type Dossiers interface {
+	Providers(ctx context.Context, page marketplace.Page) ([]marketplace.Provider, string, error)
+	Dossiers(ctx context.Context, f marketplace.DossierFilter, page marketplace.Page) ([]marketplace.Dossier, string, error)
+}
+
+// CatchUpTrainings attests every completed, evaluated training not yet
+// attested: what the evaluation hook missed (a crash between the
+// evaluation and the attestation, a store that did not answer). It walks
+// the validated dossiers provider by provider, and returns how many it
+// attested.
+func (s *Service) CatchUpTrainings(ctx context.Context, cat Catalogue, ds Dossiers) (int, error) {
+	n := 0
+	for pp := (marketplace.Page{Limit: marketplace.MaxPageSize}); ; {
+		ps, next, err := ds.Providers(ctx, pp)
+		if err != nil {
+			return n, err
+		}
+		for _, p := range ps {
+			f := marketplace.DossierFilter{ProviderID: p.ID, State: marketplace.ServiceDoneValidated}
+			for dp := (marketplace.Page{Limit: marketplace.MaxPageSize}); ; {
+				dd, dnext, err := ds.Dossiers(ctx, f, dp)
+				if err != nil {
+					return n, err
+				}
+				for _, d := range dd {
+					_, done, err := s.AttestTraining(ctx, cat, d)
+					if err != nil {
+						return n, fmt.Errorf("dossier %s: %w", d.ID, err)
+					}
+					if done {
+						n++
+					}
+				}
+				if dp.After = dnext; dnext == "" {
+					break
+				}
+			}
+		}
+		if pp.After = next; next == "" {
+			return n, nil
+		}
+	}
+}

@@ -506,3 +506,39 @@ func TestBulkAttestation(t *testing.T) {
 		t.Fatalf("unknown column: %v", err)
 	}
 }
+
+type fakeDossiers struct{ ds []marketplace.Dossier }
+
+func (f fakeDossiers) Providers(context.Context, marketplace.Page) ([]marketplace.Provider, string, error) {
+	return []marketplace.Provider{{ID: "p1"}}, "", nil
+}
+
+func (f fakeDossiers) Dossiers(_ context.Context, flt marketplace.DossierFilter, _ marketplace.Page) ([]marketplace.Dossier, string, error) {
+	var out []marketplace.Dossier
+	for _, d := range f.ds {
+		if d.ProviderID == flt.ProviderID && d.State == flt.State {
+			out = append(out, d)
+		}
+	}
+	return out, "", nil
+}
+
+// The catch-up attests what the evaluation hook missed, once.
+func TestCatchUpTrainings(t *testing.T) {
+	e := newEnv(t)
+	done := marketplace.Dossier{ID: "d1", AccountID: "alice", OfferID: "o1", ProviderID: "p1", State: marketplace.ServiceDoneValidated,
+		Evaluated: true, CompletionRate: 100, SessionStart: day("2025-09-01"), SessionEnd: day("2026-02-27")}
+	notEvaluated := done
+	notEvaluated.ID, notEvaluated.Evaluated = "d2", false
+	src := fakeDossiers{[]marketplace.Dossier{done, notEvaluated}}
+	n, err := e.svc.CatchUpTrainings(e.ctx, fakeCatalogue{}, src)
+	if err != nil || n != 1 {
+		t.Fatalf("catch-up: %d, %v; want 1 attested", n, err)
+	}
+	if n, err := e.svc.CatchUpTrainings(e.ctx, fakeCatalogue{}, src); err != nil || n != 0 {
+		t.Fatalf("second catch-up: %d, %v; want 0", n, err)
+	}
+	if _, err := e.svc.Entry(e.ctx, "alice", profiles.TrainingID("d1")); err != nil {
+		t.Fatalf("the caught-up line: %v", err)
+	}
+}

@@ -21,7 +21,14 @@ func init() {
 		if a.profiles == nil {
 			return nil, nil
 		}
-		return []jobs.Job{{Name: "publish-log-checkpoint", Schedule: a.cfg.Profiles.CheckpointSchedule, Run: func(ctx context.Context) error {
+		catchUp := jobs.Job{Name: "attest-completed-trainings", Schedule: "45 3 * * *", Run: func(ctx context.Context) error {
+			n, err := a.profiles.CatchUpTrainings(ctx, a.store, dossierSource{a.store, a.enrolment.Store()})
+			if n > 0 {
+				log.Info("completed trainings attested by the catch-up", "dossiers", n)
+			}
+			return err
+		}}
+		return []jobs.Job{catchUp, {Name: "publish-log-checkpoint", Schedule: a.cfg.Profiles.CheckpointSchedule, Run: func(ctx context.Context) error {
 			_, size, err := a.profiles.Notary().Publish(ctx)
 			if errors.Is(err, marketplace.ErrNotFound) {
 				return nil // nothing logged yet
@@ -32,6 +39,21 @@ func init() {
 			return err
 		}}}, nil
 	})
+}
+
+// dossierSource lists providers and their dossiers for the catch-up of
+// training attestations.
+type dossierSource struct {
+	catalogue marketplace.Store
+	enrolment marketplace.EnrolmentStore
+}
+
+func (d dossierSource) Providers(ctx context.Context, page marketplace.Page) ([]marketplace.Provider, string, error) {
+	return d.catalogue.Providers(ctx, page)
+}
+
+func (d dossierSource) Dossiers(ctx context.Context, f marketplace.DossierFilter, page marketplace.Page) ([]marketplace.Dossier, string, error) {
+	return d.enrolment.Dossiers(ctx, f, page)
 }
 
 // publicURL is the instance's public address: server.public_url, or the
