@@ -23,7 +23,7 @@ import (
 
 func init() {
 	registerCommand("verify", command{
-		Summary: "check an attestation offline: verify FILE [--issuers DIR] [--checkpoint FILE] [--log-key KEY] [--at TIME] [--json]",
+		Summary: "check an attestation offline: verify FILE [--issuers DIR] [--checkpoint FILE [--consistency FILE]] [--log-key KEY] [--at TIME] [--json]",
 		Run:     cmdVerify,
 	})
 }
@@ -32,12 +32,13 @@ func cmdVerify(_ context.Context, args []string, stdout, stderr io.Writer) error
 	fset := flag.NewFlagSet("verify", flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	issuers := fset.String("issuers", "", "directory of DID documents (did.json files) obtained independently; they replace the bundle's")
-	checkpoint := fset.String("checkpoint", "", "signed checkpoint file obtained independently; the inclusion proof must be for its size")
+	checkpoint := fset.String("checkpoint", "", "signed checkpoint file obtained independently (a witness's, or one kept from earlier)")
+	consistency := fset.String("consistency", "", "the log's consistency proof (JSON from GET /api/v1/transparency-log/consistency-proof) between the bundle's checkpoint and --checkpoint")
 	logKey := fset.String("log-key", "", "the log's verifier key (name+id+key), obtained independently")
 	at := fset.String("at", "", "check validity periods at this RFC 3339 time instead of now")
 	asJSON := fset.Bool("json", false, "print the report as JSON")
 	fset.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: parcours verify FILE [--issuers DIR] [--checkpoint FILE] [--log-key KEY] [--at TIME] [--json]")
+		fmt.Fprintln(stderr, "Usage: parcours verify FILE [--issuers DIR] [--checkpoint FILE [--consistency FILE]] [--log-key KEY] [--at TIME] [--json]")
 		fmt.Fprintln(stderr, "FILE is a verification bundle or a signed credential (JSON). Exit status 1 if any check fails.")
 		fset.PrintDefaults()
 	}
@@ -80,6 +81,20 @@ func cmdVerify(_ context.Context, args []string, stdout, stderr io.Writer) error
 		if opts.Checkpoint, err = os.ReadFile(*checkpoint); err != nil {
 			return fmt.Errorf("verify: %w", err)
 		}
+	}
+	if *consistency != "" {
+		if *checkpoint == "" {
+			return errors.New("verify: --consistency goes with --checkpoint")
+		}
+		data, err := os.ReadFile(*consistency)
+		if err != nil {
+			return fmt.Errorf("verify: %w", err)
+		}
+		var p verify.ConsistencyProof
+		if err := json.Unmarshal(data, &p); err != nil {
+			return fmt.Errorf("verify: --consistency: not a consistency proof (JSON with from_size, to_size, proof): %w", err)
+		}
+		opts.Consistency = &p
 	}
 	rep := verify.Verify(b, opts)
 	if *asJSON {

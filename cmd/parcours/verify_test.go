@@ -23,6 +23,9 @@ import (
 type verifyFixture struct {
 	dir, bundle, issuers, checkpoint, logKey string
 	b                                        *verify.Bundle
+	// later is a checkpoint at 6 entries and consistency the proof from
+	// the bundle's (4 entries) to it.
+	later, consistency string
 }
 
 func newVerifyFixture(t *testing.T) verifyFixture {
@@ -74,6 +77,13 @@ func newVerifyFixture(t *testing.T) verifyFixture {
 	check(err)
 	proof, err := l.InclusionProof(ctx, idx, 4)
 	check(err)
+	l.AppendData(ctx, []byte("fifth"), []byte("sixth"))
+	root6, _ := l.Root(ctx, 6)
+	note6, err := signer.Sign(tlog.Checkpoint{Origin: signer.Name(), Size: 6, Root: root6})
+	check(err)
+	cons, err := l.ConsistencyProof(ctx, 4, 6)
+	check(err)
+	consJSON, _ := json.Marshal(verify.ConsistencyProof{FromSize: 4, ToSize: 6, Proof: verify.EncodeHashes(cons)})
 	pjs, _ := pdoc.Marshal()
 	ijs, _ := idoc.Marshal()
 	b := &verify.Bundle{
@@ -92,6 +102,10 @@ func newVerifyFixture(t *testing.T) verifyFixture {
 	check(os.WriteFile(filepath.Join(f.issuers, ".well-known", "did.json"), pjs, 0o600))
 	check(os.WriteFile(filepath.Join(f.issuers, "issuers", "12345678901234", "did.json"), ijs, 0o600))
 	check(os.WriteFile(f.checkpoint, note, 0o600))
+	f.later = filepath.Join(f.dir, "checkpoint-6")
+	f.consistency = filepath.Join(f.dir, "consistency.json")
+	check(os.WriteFile(f.later, note6, 0o600))
+	check(os.WriteFile(f.consistency, consJSON, 0o600))
 	return f
 }
 
@@ -124,6 +138,12 @@ func TestVerifyCommand(t *testing.T) {
 	var rep verify.Report
 	if err := json.Unmarshal([]byte(out), &rep); err != nil || !rep.OK || len(rep.Checks) != 8 {
 		t.Errorf("JSON report: %v %+v", err, rep)
+	}
+
+	// A later checkpoint the verifier trusts, with the consistency proof.
+	out, err = runVerify(f.bundle, "--issuers", f.issuers, "--log-key", f.logKey, "--checkpoint", f.later, "--consistency", f.consistency)
+	if err != nil || !strings.Contains(out, "proven consistent with the bundle's checkpoint at 4 entries") {
+		t.Errorf("later checkpoint: %v\n%s", err, out)
 	}
 
 	// The bundle alone verifies, with warnings.
@@ -160,6 +180,9 @@ func TestVerifyCommandFailures(t *testing.T) {
 		{"bad time", []string{f.bundle, "--at", "tomorrow"}, "RFC 3339"},
 		{"before validity", []string{f.bundle, "--at", "2026-03-01T00:00:00Z"}, "[not-yet-valid]"},
 		{"unknown flag", []string{f.bundle, "--nope"}, "flag provided but not defined"},
+		{"later checkpoint without proof", []string{f.bundle, "--log-key", f.logKey, "--checkpoint", f.later}, "[inconsistent]"},
+		{"consistency without checkpoint", []string{f.bundle, "--consistency", f.consistency}, "goes with --checkpoint"},
+		{"consistency not JSON", []string{f.bundle, "--checkpoint", f.later, "--consistency", f.checkpoint}, "not a consistency proof"},
 	}
 	for _, tt := range tests {
 		out, err := runVerify(tt.args...)

@@ -320,3 +320,21 @@ func TestBase58(t *testing.T) {
 		t.Error("a secp256k1 Multikey was read as Ed25519")
 	}
 }
+
+// An issuer signing with its own key computes SigningInput, signs it and
+// attaches the proof: the result is the W3C vector's proof.
+func TestSigningInputForOwnKey(t *testing.T) {
+	key, _ := DecodeSecretMultikey(vectorSecretKey)
+	doc := readFile(t, "eddsa-jcs-2022-unsigned.json")
+	p := Proof{Type: ProofType, Cryptosuite: Cryptosuite, Created: "2023-02-24T23:36:38Z", VerificationMethod: vectorVM, ProofPurpose: PurposeAssertion}
+	input, err := SigningInput(doc, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := EncodeBase58btc(ed25519.Sign(key, input)); got != vectorProof {
+		t.Errorf("proofValue from SigningInput = %s, want %s", got, vectorProof)
+	}
+	if _, err := SigningInput(readFile(t, "eddsa-jcs-2022-signed.json"), p); err == nil {
+		t.Error("SigningInput accepted a document that already has a proof")
+	}
+}

@@ -146,20 +146,31 @@ func Sign(doc []byte, key crypto.Signer, verificationMethod string, created time
 
 // SigningInput returns the bytes an eddsa-jcs-2022 proof signs for the
 // unsecured document doc (no proof member) and the proof options proof
-// (its ProofValue is ignored): SHA-256 of the JCS proof configuration
-// followed by SHA-256 of the JCS document (VC DI EdDSA §3.3.4-3.3.5). An
-// issuer holding its own key signs these 64 bytes with Ed25519.
+// (its ProofValue is ignored; a nil Context takes the document's
+// @context, as the cryptosuite says): SHA-256 of the JCS proof
+// configuration followed by SHA-256 of the JCS document (VC DI EdDSA
+// §3.3.4-3.3.5). An issuer holding its own key signs these 64 bytes with
+// Ed25519, sets proof.ProofValue to EncodeBase58btc(signature) and adds
+// the proof to the document: the same result as Sign.
 func SigningInput(doc []byte, proof Proof) ([]byte, error) {
+	members, err := canonMembers(doc)
+	if err != nil {
+		return nil, fmt.Errorf("the document is not a JSON object: %w", err)
+	}
+	if _, ok := lookup(members, "proof"); ok {
+		return nil, errors.New("the document already has a proof")
+	}
 	proof.ProofValue = ""
+	if ctx, ok := lookup(members, "@context"); ok && proof.Context == nil {
+		proof.Context = json.RawMessage(ctx)
+	}
 	cfg, err := CanonicalizeValue(proof)
 	if err != nil {
 		return nil, err
 	}
-	canon, err := Canonicalize(doc)
-	if err != nil {
-		return nil, err
-	}
-	return hashData(cfg, canon), nil
+	var canon bytes.Buffer
+	writeObject(&canon, members)
+	return hashData(cfg, canon.Bytes()), nil
 }
 
 func hashData(canonProofConfig, canonDoc []byte) []byte {

@@ -13,6 +13,17 @@ import (
 type Log struct {
 	store Store
 	mu    sync.Mutex
+	// frontier caches the right frontier (complete subtrees of
+	// decreasing levels) of the tree of frontierSize entries, as this
+	// Log's last append left it, so that the next append need not read
+	// it back. Guarded by mu.
+	frontier     []frontierNode
+	frontierSize uint64
+}
+
+type frontierNode struct {
+	level uint8
+	hash  Hash
 }
 
 // New returns the log kept in s.
@@ -46,18 +57,19 @@ func (l *Log) Append(ctx context.Context, leaves ...Hash) (uint64, error) {
 	}
 	// The right frontier of the tree: its complete subtrees of
 	// decreasing levels, the ones new leaves merge with.
-	frontier := rangeIDs(0, size)
-	fh, err := l.store.Nodes(ctx, frontier)
-	if err != nil {
-		return 0, err
-	}
-	type entry struct {
-		level uint8
-		hash  Hash
-	}
-	stack := make([]entry, len(frontier), len(frontier)+1)
-	for i, id := range frontier {
-		stack[i] = entry{id.Level, fh[i]}
+	var stack []frontierNode
+	if l.frontier != nil && l.frontierSize == size {
+		stack = append(make([]frontierNode, 0, len(l.frontier)+1), l.frontier...)
+	} else {
+		ids := rangeIDs(0, size)
+		fh, err := l.store.Nodes(ctx, ids)
+		if err != nil {
+			return 0, err
+		}
+		stack = make([]frontierNode, len(ids), len(ids)+1)
+		for i, id := range ids {
+			stack[i] = frontierNode{id.Level, fh[i]}
+		}
 	}
 	nodes := make([]Node, 0, 2*len(leaves)+1)
 	for i, h := range leaves {
@@ -70,11 +82,13 @@ func (l *Log) Append(ctx context.Context, leaves ...Hash) (uint64, error) {
 			lvl++
 			nodes = append(nodes, Node{NodeID{lvl, idx >> lvl}, cur})
 		}
-		stack = append(stack, entry{lvl, cur})
+		stack = append(stack, frontierNode{lvl, cur})
 	}
 	if err := l.store.Append(ctx, size, size+uint64(len(leaves)), nodes); err != nil {
+		l.frontier = nil
 		return 0, err
 	}
+	l.frontier, l.frontierSize = stack, size+uint64(len(leaves))
 	return size, nil
 }
 

@@ -28,12 +28,27 @@ type Options struct {
 	// as obtained independently. A nil document with a nil error means
 	// "unknown here": the bundle's is used.
 	Lookup func(id string) (*did.Document, error)
-	// Checkpoint is a signed checkpoint obtained independently, used
-	// instead of the bundle's; the inclusion proof must be for its size.
+	// Checkpoint is a signed checkpoint obtained independently (a
+	// witness's, or one fetched earlier). When the bundle carries a
+	// checkpoint of another size, Consistency must prove that one of
+	// the two trees extends the other; with the same size, the roots
+	// must be equal.
 	Checkpoint []byte
+	// Consistency is the log's consistency proof between the bundle's
+	// checkpoint and Checkpoint (in either order), as the API returns it.
+	Consistency *ConsistencyProof
 	// LogKey is the log's verifier key obtained independently, used
 	// instead of the bundle's.
 	LogKey string
+}
+
+// ConsistencyProof is a consistency proof between two tree sizes of the
+// log (RFC 9162 §2.1.4), hashes in standard base64 — the JSON the API's
+// GET /api/v1/transparency-log/consistency-proof returns.
+type ConsistencyProof struct {
+	FromSize uint64   `json:"from_size"`
+	ToSize   uint64   `json:"to_size"`
+	Proof    []string `json:"proof"`
 }
 
 // Codes of failed checks other than the credential.Code values the proof
@@ -50,6 +65,7 @@ const (
 	CodeLogKey            = "log-key"             // the log key cannot be read
 	CodeCheckpoint        = "checkpoint"          // the checkpoint's signature or text is wrong
 	CodeNotIncluded       = "not-included"        // the inclusion proof does not lead to the checkpoint's root
+	CodeInconsistent      = "inconsistent"        // the bundle's checkpoint and the verifier's are not one history
 )
 
 // Verify runs every check on the bundle and returns the report. It never
@@ -273,7 +289,32 @@ func checkLog(rep *Report, add func(string, string, string, string, ...any), ski
 		skip(CheckLogInclusion, "the checkpoint is not authenticated")
 		return
 	}
-	add(CheckCheckpoint, Pass, "", "checkpoint of the log %s at %d entries, root %s, signed by its key", cp.Origin, cp.Size, cp.Root)
+	// With the verifier's own checkpoint, the bundle's must be the same
+	// tree or be proven one history with it; the inclusion proof is then
+	// checked against the bundle's.
+	via := ""
+	if opts.Checkpoint != nil && b.Log != nil && b.Log.Checkpoint != "" {
+		bcp, err := verifier.Open([]byte(b.Log.Checkpoint))
+		if err != nil {
+			add(CheckCheckpoint, Fail, CodeCheckpoint, "the bundle's checkpoint: %v", err)
+			skip(CheckLogInclusion, "the bundle's checkpoint is not authenticated")
+			return
+		}
+		if err := consistent(bcp, cp, opts.Consistency); err != nil {
+			add(CheckCheckpoint, Fail, CodeInconsistent, "%v", err)
+			skip(CheckLogInclusion, "the bundle's checkpoint is not proven part of the verifier's log history")
+			return
+		}
+		if bcp.Size != cp.Size {
+			via = fmt.Sprintf(", proven consistent with the bundle's checkpoint at %d entries", bcp.Size)
+		}
+		cp = bcp
+	}
+	if via != "" {
+		add(CheckCheckpoint, Pass, "", "the verifier's checkpoint of the log %s is signed by its key%s", cp.Origin, via)
+	} else {
+		add(CheckCheckpoint, Pass, "", "checkpoint of the log %s at %d entries, root %s, signed by its key", cp.Origin, cp.Size, cp.Root)
+	}
 
 	if b.Log == nil {
 		add(CheckLogInclusion, Fail, CodeMissing, "the bundle carries no inclusion proof")
@@ -291,13 +332,43 @@ func checkLog(rep *Report, add func(string, string, string, string, ...any), ski
 	}
 	if err := tlog.VerifyInclusion(tlog.LeafHash(entry), b.Log.Index, cp.Size, proof, cp.Root); err != nil {
 		reason := err.Error()
-		if opts.Checkpoint != nil {
+		if opts.Checkpoint != nil && b.Log.Checkpoint == "" {
 			reason += " (the checkpoint was given by the verifier: the inclusion proof must be for its size, " + strconv.FormatUint(cp.Size, 10) + ")"
 		}
 		add(CheckLogInclusion, Fail, CodeNotIncluded, "the issuance of this credential is not proven to be entry %d of the log: %s", b.Log.Index, reason)
 		return
 	}
 	add(CheckLogInclusion, Pass, "", "the issuance of this exact credential is entry %d of the log's %d", b.Log.Index, cp.Size)
+}
+
+// consistent checks that two authenticated checkpoints of one log are one
+// history: equal roots for equal sizes, else the consistency proof from
+// the smaller to the larger.
+func consistent(a, b tlog.Checkpoint, p *ConsistencyProof) error {
+	if a.Size == b.Size {
+		if a.Root != b.Root {
+			return fmt.Errorf("the bundle's checkpoint and the verifier's both have %d entries but different roots: the log was rewritten", a.Size)
+		}
+		return nil
+	}
+	old, cur := a, b
+	if old.Size > cur.Size {
+		old, cur = cur, old
+	}
+	if p == nil {
+		return fmt.Errorf("the bundle's checkpoint (%d entries) and the verifier's (%d) differ in size: give the log's consistency proof from %d to %d", a.Size, b.Size, old.Size, cur.Size)
+	}
+	if p.FromSize != old.Size || p.ToSize != cur.Size {
+		return fmt.Errorf("the consistency proof is from %d to %d, the checkpoints need one from %d to %d", p.FromSize, p.ToSize, old.Size, cur.Size)
+	}
+	hs, err := DecodeHashes(p.Proof)
+	if err != nil {
+		return fmt.Errorf("the consistency proof: %v", err)
+	}
+	if err := tlog.VerifyConsistency(old.Size, cur.Size, old.Root, cur.Root, hs); err != nil {
+		return fmt.Errorf("the checkpoints at %d and %d entries are not one history: %v", old.Size, cur.Size, err)
+	}
+	return nil
 }
 
 func isKeyCode(c credential.Code) bool {

@@ -115,6 +115,17 @@ func (w *world) bundle(t testing.TB, signed []byte, index uint64) *Bundle {
 	}
 }
 
+// checkpoint signs the log's checkpoint at size n.
+func (w *world) checkpoint(n uint64) []byte {
+	root := must(w.log.Root(context.Background(), n))
+	return must(w.signer.Sign(tlog.Checkpoint{Origin: w.signer.Name(), Size: n, Root: root}))
+}
+
+func (w *world) consistency(from, to uint64) *ConsistencyProof {
+	p := must(w.log.ConsistencyProof(context.Background(), from, to))
+	return &ConsistencyProof{FromSize: from, ToSize: to, Proof: EncodeHashes(p)}
+}
+
 func (w *world) trusted() Options {
 	return Options{Now: now, Issuers: []*did.Document{w.issuerDoc, w.platformDoc}, LogKey: w.signer.VerifierKey()}
 }
@@ -300,11 +311,8 @@ func TestBundleFailures(t *testing.T) {
 		{"no log proof", func() *Bundle { b := base(); b.Log = nil; return b }, opts, CheckCheckpoint, CodeMissing},
 		{"another log's key", base, Options{Now: now, Issuers: opts.Issuers, LogKey: must(tlog.GenerateSigner(host+"/log", nil)).VerifierKey()}, CheckCheckpoint, CodeCheckpoint},
 		{"unreadable log key", base, Options{Now: now, Issuers: opts.Issuers, LogKey: "nonsense"}, CheckCheckpoint, CodeLogKey},
-		{"checkpoint of another size given", base, Options{Now: now, Issuers: opts.Issuers, LogKey: opts.LogKey, Checkpoint: func() []byte {
-			ctx := context.Background()
-			root := must(w.log.Root(ctx, 12))
-			return must(w.signer.Sign(tlog.Checkpoint{Origin: w.signer.Name(), Size: 12, Root: root}))
-		}()}, CheckLogInclusion, CodeNotIncluded},
+		{"checkpoint of another size given, no consistency proof", base, Options{Now: now, Issuers: opts.Issuers, LogKey: opts.LogKey, Checkpoint: w.checkpoint(12)}, CheckCheckpoint, CodeInconsistent},
+		{"checkpoint given, bundle without checkpoint", func() *Bundle { b := base(); b.Log.Checkpoint = ""; return b }, Options{Now: now, Issuers: opts.Issuers, LogKey: opts.LogKey, Checkpoint: w.checkpoint(12)}, CheckLogInclusion, CodeNotIncluded},
 		{"credential logged under another index", func() *Bundle { return w.bundle(t, signed, 7) }, opts, CheckLogInclusion, CodeNotIncluded},
 		{"bad issuer document in bundle", func() *Bundle { b := base(); b.IssuerDocuments[0] = []byte(`{}`); return b }, opts, CheckFormat, CodeMalformedBundle},
 		{"no credential", func() *Bundle { return &Bundle{} }, opts, CheckFormat, CodeMissing},
@@ -331,6 +339,60 @@ func TestBundleFailures(t *testing.T) {
 	rep := Verify(b, Options{Now: now, LogKey: opts.LogKey})
 	if !rep.OK || len(rep.Warnings) == 0 || !strings.Contains(rep.Warnings[0], "came with the bundle") {
 		t.Errorf("self-consistent forgery: ok=%v warnings=%v", rep.OK, rep.Warnings)
+	}
+}
+
+// The verifier holds its own checkpoint (a witness's, an older one):
+// the bundle's checkpoint must be proven one history with it.
+func TestBundleWithVerifierCheckpoint(t *testing.T) {
+	w := newWorld(t)
+	signed := w.issue(t, 3, w.issuerKey, w.issuerVM, issued) // entry 5 of 7
+	b := w.bundle(t, signed, 5)
+	for i := range 20 {
+		w.log.AppendData(context.Background(), []byte(fmt.Sprintf("later %d", i)))
+	}
+	opts := w.trusted()
+	with := func(cp []byte, c *ConsistencyProof) Options {
+		o := opts
+		o.Checkpoint, o.Consistency = cp, c
+		return o
+	}
+	// A fork: the same key signs another tree of the bundle's size.
+	fork := tlog.New(&tlog.MemoryStore{})
+	for i := range 7 {
+		fork.AppendData(context.Background(), []byte(fmt.Sprintf("rewritten %d", i)))
+	}
+	forkRoot := must(fork.Root(context.Background(), 7))
+	forked := must(w.signer.Sign(tlog.Checkpoint{Origin: w.signer.Name(), Size: 7, Root: forkRoot}))
+	bad := w.consistency(7, 27)
+	bad.Proof[0] = bad.Proof[1]
+
+	tests := []struct {
+		name string
+		opts Options
+		code string // "" = verifies
+	}{
+		{"same checkpoint", with(w.checkpoint(7), nil), ""},
+		{"newer checkpoint with proof", with(w.checkpoint(27), w.consistency(7, 27)), ""},
+		{"older checkpoint with proof", with(w.checkpoint(6), w.consistency(6, 7)), ""},
+		{"newer checkpoint, no proof", with(w.checkpoint(27), nil), CodeInconsistent},
+		{"proof for other sizes", with(w.checkpoint(27), w.consistency(8, 27)), CodeInconsistent},
+		{"proof with a changed hash", with(w.checkpoint(27), bad), CodeInconsistent},
+		{"forked tree of the same size", with(forked, nil), CodeInconsistent},
+		{"unsigned checkpoint", with([]byte("x\n1\nAAAA\n"), nil), CodeCheckpoint},
+	}
+	for _, tt := range tests {
+		rep := Verify(b, tt.opts)
+		if tt.code == "" {
+			if !rep.OK {
+				t.Errorf("%s: %+v", tt.name, rep.Failed())
+			}
+			continue
+		}
+		c := checkOf(rep, CheckCheckpoint)
+		if rep.OK || c.Code != tt.code || checkOf(rep, CheckLogInclusion).Status != Skipped {
+			t.Errorf("%s: ok=%v checkpoint=%+v", tt.name, rep.OK, c)
+		}
 	}
 }
 
