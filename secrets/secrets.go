@@ -1,6 +1,7 @@
 // Package secrets keeps the instance's keys in its data directory, never in
 // config.yaml: the token signing key, the NIR HMAC key, the attestation
-// signing key and the search order key. Missing keys are generated on first start and written with
+// signing key, the search order key, the transparency log key and the seal
+// of the issuers' keys. Missing keys are generated on first start and written with
 // mode 0600; existing ones are never replaced, since tokens, NIR lookups and
 // attestations depend on them.
 package secrets
