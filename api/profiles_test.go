@@ -452,3 +452,31 @@ func (e *testEnv) profileRouteTable(tb testing.TB) []route {
 		{"GET", "/api/v1/transparency-log/consistency-proof?from_size=1&to_size=1", "", true},
 	}
 }
+
+// A training provider registers as a certifier for its own SIRET only;
+// a learner closes a share link and it stops opening.
+func TestProviderCertifierAndClosedLink(t *testing.T) {
+	e := newEnv(t)
+	f := e.money(t, 0, false)
+	problem(t, e.do(req{method: "POST", path: "/api/v1/issuers", token: f.lyonTok, body: `{"siret":"` + e.villeurbanne.SIRET + `","kind":"certifier","name":"x","custody":"platform"}`}), 403, "")
+	if rec := e.do(req{method: "POST", path: "/api/v1/issuers", token: f.lyonTok, body: `{"siret":"` + e.lyon.SIRET + `","kind":"certifier","name":"Atelier Numérique","custody":"platform"}`}); rec.Code != 201 {
+		t.Fatalf("provider registering its SIRET: %d %s", rec.Code, rec.Body)
+	}
+	body := `{"nir":"255081416802538","entry":{"kind":"certification","title":"Développeur web","code":"RNCP37674","start_date":"2025-06-10"}}`
+	rec := e.do(req{method: "POST", path: "/api/v1/issuers/" + e.lyon.SIRET + "/attestations", token: f.lyonTok, body: body})
+	if rec.Code != 201 {
+		t.Fatalf("certifier attesting: %d %s", rec.Code, rec.Body)
+	}
+	att := decodeAs[api.AttestationOutput](t, rec)
+	rec = e.do(req{method: "POST", path: "/api/v1/me/shares", token: f.learnerTok, body: `{"entry_ids":["` + att.Entry.ID + `"],"expires_at":"` + time.Now().Add(time.Hour).Format(time.RFC3339) + `"}`})
+	sh := decodeAs[api.ShareLinkOutput](t, rec)
+	list := decodeAs[api.ShareLinkList](t, e.do(req{method: "GET", path: "/api/v1/me/shares", token: f.learnerTok}))
+	if len(list.Items) != 1 || list.Items[0].Secret != "" {
+		t.Fatalf("the list of links: %+v (the secret must not be shown again)", list)
+	}
+	problem(t, e.do(req{method: "DELETE", path: "/api/v1/me/shares/" + sh.ID, token: f.strTok}), 404, "")
+	if rec := e.do(req{method: "DELETE", path: "/api/v1/me/shares/" + sh.ID, token: f.learnerTok}); rec.Code != 204 {
+		t.Fatalf("closing the link: %d", rec.Code)
+	}
+	problem(t, e.do(req{method: "GET", path: "/api/v1/shared/" + sh.Secret}), 404, "")
+}
