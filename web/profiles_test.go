@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -264,6 +265,20 @@ func TestProfileBrowser(t *testing.T) {
 		t.Errorf("the CV marks the line %q", txt)
 	}
 	b.check("43-cv")
+	// Printed, the CV drops the site's header, menu and buttons but keeps
+	// the attested and declared marks.
+	if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.eval(`[".entete", ".navigation", ".cv-ecran"].map(s => getComputedStyle(document.querySelector(s)).display).join(",")`); got != "none,none,none" {
+		t.Errorf("printed, the header, menu and buttons show: %s", got)
+	}
+	if got := b.eval(`getComputedStyle(document.querySelector(".cv-preuve")).display`); got == "none" {
+		t.Error("printed, the attested mark is hidden")
+	}
+	if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: ""}); err != nil {
+		t.Fatal(err)
+	}
 	b.open(strings.TrimPrefix(link, ts.URL), 200)
 
 	// Download the credential as the page's link does, then verify it.
