@@ -862,6 +862,17 @@ func (s *Server) latestCheckpoint(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
+	return s.sendCheckpoint(c, note)
+}
+
+// sendCheckpoint answers with a checkpoint: the signed note itself for a
+// client asking for text/plain (the file `parcours verify --checkpoint`
+// reads), JSON otherwise.
+func (s *Server) sendCheckpoint(c *gin.Context, note []byte) error {
+	if strings.Contains(c.GetHeader("Accept"), "text/plain") {
+		c.Data(http.StatusOK, "text/plain; charset=utf-8", note)
+		return nil
+	}
 	out, err := s.checkpointOut(note)
 	if err != nil {
 		return err
@@ -879,12 +890,7 @@ func (s *Server) checkpointAt(c *gin.Context) error {
 	if err != nil {
 		return err
 	}
-	out, err := s.checkpointOut(note)
-	if err != nil {
-		return err
-	}
-	c.JSON(http.StatusOK, out)
-	return nil
+	return s.sendCheckpoint(c, note)
 }
 
 // ProofOutput is an inclusion or consistency proof of the log.

@@ -285,6 +285,9 @@ func TestTransparencyLogEndpoints(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if rec := e.do(req{method: "GET", path: "/api/v1/transparency-log/checkpoint", header: map[string]string{"Accept": "text/plain"}}); rec.Body.String() != cp.Checkpoint {
+		t.Errorf("the checkpoint as text: %q, want the note %q", rec.Body, cp.Checkpoint)
+	}
 	var old api.CheckpointOutput
 	decode(t, e.do(req{method: "GET", path: "/api/v1/transparency-log/checkpoints/3"}), &old)
 	oldHead, _ := v.Open([]byte(old.Checkpoint))
