@@ -21,6 +21,9 @@ lint:
 # skills graph and importers (benchmarks-skills.md), the search against
 # Bleve (benchmarks-search.md), and the controls' nightly scan (its section
 # at the end of benchmarks.md, written last).
+# Bleve (benchmarks-search.md); the career profile's attestations and
+# transparency log (a section at the end of benchmarks.md, after scripts/bench),
+# and their persisted paths on both stores (benchmarks-profiles-stores.md).
 bench:
 	scripts/bench
 	scripts/bench-money
@@ -28,6 +31,8 @@ bench:
 	scripts/bench-search
 	scripts/bench-matching
 	scripts/bench-controls
+	scripts/bench-profiles
+	scripts/bench-profiles-stores
 
 # Regenerates the embedded gazetteer from the npm packages (see geo/gen).
 geodata:

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
@@ -362,7 +363,7 @@ func (e *testEnv) routes(tb testing.TB) []route {
 		{"DELETE", "/api/v1/organisations/" + e.lyon.ID + "/members/" + testMember, "", false},
 		{"GET", "/api/v1/accounts/" + e.lyon.ID + "/contact", "", false},
 		{"PUT", "/api/v1/accounts/" + e.lyon.ID + "/contact", `{}`, false},
-	}, e.jobRoutes()...)
+	}, append(e.jobRoutes(), e.profileRouteTable(tb)...)...) // api/matching_test.go, api/profiles_test.go
 }
 
 // testMember names an organisation member in the routes table.
@@ -376,7 +377,9 @@ const testSkill = "rome:900124"
 func TestRoutesTableIsComplete(t *testing.T) {
 	e := newEnv(t)
 	ids := strings.NewReplacer(e.lyon.ID, "{id}", e.offer.ID, "{id}", e.session.ID, "{session_id}", "69123", "{insee}",
-		"M1805", "{code}", testSkill, "{id}", "webhook/card", "webhook/{provider}", testMember, "{member_id}")
+		"M1805", "{code}", testSkill, "{id}", "webhook/card", "webhook/{provider}", testMember, "{member_id}",
+		shareSecret, "{secret}", url.PathEscape(e.profileCred), "{credential_id}", employerSIRET, "{siret}",
+		"status-lists/1", "status-lists/{n}", "checkpoints/1", "checkpoints/{size}")
 	var listed []string
 	for _, r := range e.routes(t) {
 		p, _, _ := strings.Cut(r.path, "?")

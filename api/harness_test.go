@@ -27,6 +27,7 @@ import (
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/matching"
 	"github.com/parcours/parcours/orgs"
+	"github.com/parcours/parcours/profiles"
 	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/skills"
 	"github.com/parcours/parcours/skills/starter"
@@ -75,6 +76,11 @@ type testEnv struct {
 
 	// ctl is the automatic controls, wired as serve wires them.
 	ctl *controls.Service
+
+	// Career profiles (api/profiles_test.go); profileCred is a credential
+	// the link shareSecret shares.
+	profiles    *profiles.Service
+	profileCred string
 
 	lyon, villeurbanne, nocert marketplace.Provider
 	offer, draft, otherOffer   marketplace.Offer
@@ -177,6 +183,7 @@ func newEnvOn(tb testing.TB, store testStore, b *bolt.Store, opts ...func(*api.D
 			tb.Fatal(err)
 		}
 	}
+	d.Profiles = e.newProfiles(tb, store) // api/profiles_test.go
 	for _, o := range opts {
 		o(&d)
 	}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"net/url"
 	"regexp"
 	"slices"
 	"sort"
@@ -344,7 +345,8 @@ func (e *testEnv) concrete(path string) string {
 	if strings.HasPrefix(path, "/api/v1/skills/") {
 		id = testSkill
 	}
-	return strings.NewReplacer("{id}", id, "{session_id}", e.session.ID, "{insee}", "69123", "{code}", "M1805").Replace(path)
+	return strings.NewReplacer("{id}", id, "{session_id}", e.session.ID, "{insee}", "69123", "{code}", "M1805",
+		"{secret}", shareSecret, "{credential_id}", url.PathEscape(e.profileCred), "{siret}", employerSIRET, "{n}", "1", "{size}", "1").Replace(path)
 }
 
 // TestOpenAPISecurityMatchesServer calls every documented operation

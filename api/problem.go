@@ -12,6 +12,7 @@ import (
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/matching"
 	"github.com/parcours/parcours/orgs"
+	"github.com/parcours/parcours/profiles"
 )
 
 // Problem is an RFC 9457 problem details object.
@@ -68,6 +69,7 @@ var errorTable = []struct {
 	{auth.ErrInvalidToken, http.StatusUnauthorized, "unauthenticated", "Authentication required"},
 	{marketplace.ErrForbidden, http.StatusForbidden, "forbidden", "Not allowed"},
 	{marketplace.ErrNotFound, http.StatusNotFound, "not-found", "Not found"},
+	{profiles.ErrExpired, http.StatusGone, "expired", "The link has expired"},
 	{errNotFoundRoute, http.StatusNotFound, "not-found", "Not found"},
 	{errMethod, http.StatusMethodNotAllowed, "method-not-allowed", "Method not allowed"},
 	{marketplace.ErrIdempotencyMismatch, http.StatusUnprocessableEntity, "idempotency-key-reused", "The Idempotency-Key was used for a different request"},

@@ -20,6 +20,7 @@ import (
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/matching"
 	"github.com/parcours/parcours/orgs"
+	"github.com/parcours/parcours/profiles"
 	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/skills"
 )
@@ -68,6 +69,10 @@ type Deps struct {
 	// StepUp is the authentication a learner needs to move money
 	// (acceptance, cancellation, evaluation); the zero value requires none.
 	StepUp auth.StepUp
+	// Profiles, when set, adds career profiles: the learner's profile and
+	// share links, issuers and attestations, the transparency log,
+	// verification and the did:web documents.
+	Profiles *profiles.Service
 	// Demo tells whether demo mode is on.
 	Demo bool
 	// MaxBodyBytes bounds request bodies; RatePerSecond and RateBurst bound
@@ -214,6 +219,9 @@ func (s *Server) routes() {
 	}
 	if s.Controls != nil {
 		s.controlsRoutes(v1)
+	}
+	if s.Profiles != nil {
+		s.profileRoutes(r, v1)
 	}
 	if s.Pages != nil {
 		s.Pages.Register(r.Group("/", s.rateLimit))

@@ -35,6 +35,14 @@ type Config struct {
 	Money     Money     `yaml:"money"`
 	Matching  Matching  `yaml:"matching"`
 	Controls  Controls  `yaml:"controls"`
+	Profiles  Profiles  `yaml:"profiles"`
+}
+
+// Profiles configures career profiles and their transparency log.
+type Profiles struct {
+	// CheckpointSchedule is the cron schedule of the job publishing a
+	// signed checkpoint of the transparency log when it grew.
+	CheckpointSchedule string `yaml:"checkpoint_schedule"`
 }
 
 // Money configures training accounts, dossiers and payments.
@@ -313,6 +321,7 @@ func Default() Config {
 		Matching: Matching{Schedule: "*/15 * * * *", Shards: 4, PerOffer: 20, PerCandidate: 10, KeepDays: 7,
 			SwipesPerHour: 300, MessagesPerHour: 60, SkillModel: SkillModel{Model: "gpt-4o-mini", Timeout: 5 * time.Second}},
 		Controls: defaultControls(),
+		Profiles: Profiles{CheckpointSchedule: "*/15 * * * *"},
 	}
 }
 
@@ -630,7 +639,8 @@ func (c Config) Validate() error {
 	if c.Money.EvaluationReleaseDays < 1 || c.Money.EvaluationReleaseDays > 365 {
 		bad("money.evaluation_release_days", "must be between 1 and 365")
 	}
-	for _, sch := range []struct{ path, v string }{{"money.credit_schedule", c.Money.CreditSchedule}, {"money.deadline_schedule", c.Money.DeadlineSchedule}} {
+	for _, sch := range []struct{ path, v string }{{"money.credit_schedule", c.Money.CreditSchedule}, {"money.deadline_schedule", c.Money.DeadlineSchedule},
+		{"profiles.checkpoint_schedule", c.Profiles.CheckpointSchedule}} {
 		if len(strings.Fields(sch.v)) != 5 && !strings.HasPrefix(sch.v, "@") {
 			bad(sch.path, "%q is not a 5-field cron schedule", sch.v)
 		}

@@ -77,6 +77,8 @@ type EnrolmentService struct {
 	log     *slog.Logger
 	newID   func() string
 	retries int
+	// evaluated are called after an evaluation is recorded (hooks.go).
+	evaluated []func(context.Context, Dossier)
 }
 
 // NewEnrolmentService returns the service over its store and the catalogue's.
@@ -747,6 +749,14 @@ func (s *EnrolmentService) Evaluate(ctx context.Context, who Party, idem Idem, i
 	if err := e.Validate(); err != nil {
 		return Dossier{}, err
 	}
+	d, err := s.evaluate(ctx, who, idem, id, e)
+	if err == nil && d.Evaluated {
+		s.afterEvaluation(ctx, d)
+	}
+	return d, err
+}
+
+func (s *EnrolmentService) evaluate(ctx context.Context, who Party, idem Idem, id string, e Evaluation) (Dossier, error) {
 	return s.transition(ctx, who, idem, id, MoveCapture, func(d *Dossier, now time.Time) ([]Posting, *Evaluation, error) {
 		if who.AccountID == "" || who.AccountID != d.AccountID {
 			return nil, nil, fmt.Errorf("only the dossier's learner may evaluate: %w", ErrForbidden)

@@ -1,6 +1,7 @@
 // Package secrets keeps the instance's keys in its data directory, never in
 // config.yaml: the token signing key, the NIR HMAC key, the attestation
-// signing key and the search order key. Missing keys are generated on first start and written with
+// signing key, the search order key, the transparency log key and the seal
+// of the issuers' keys. Missing keys are generated on first start and written with
 // mode 0600; existing ones are never replaced, since tokens, NIR lookups and
 // attestations depend on them.
 package secrets
@@ -26,6 +27,12 @@ type Secrets struct {
 	// which signs its webhooks with it (HMAC-SHA-256).
 	PaymentWebhookKey []byte
 	SearchKey         []byte // 32 bytes: HMAC-SHA-256 key of the search tie-break order
+
+	// Career profiles: LogKey signs the transparency log's checkpoints;
+	// IssuerSealKey (32 bytes, AES-256-GCM) seals the signing keys the
+	// platform holds for employers and certifiers.
+	LogKey        ed25519.PrivateKey
+	IssuerSealKey []byte
 }
 
 // Dir is the directory inside the data directory that holds the keys.
@@ -54,6 +61,13 @@ func Load(dataDir string) (*Secrets, error) {
 		return nil, err
 	}
 	if s.SearchKey, err = loadOrCreate(filepath.Join(dir, "search.key"), 32); err != nil {
+		return nil, err
+	}
+	if seed, err = loadOrCreate(filepath.Join(dir, "transparency-log.key"), ed25519.SeedSize); err != nil {
+		return nil, err
+	}
+	s.LogKey = ed25519.NewKeyFromSeed(seed)
+	if s.IssuerSealKey, err = loadOrCreate(filepath.Join(dir, "issuer-seal.key"), 32); err != nil {
 		return nil, err
 	}
 	return &s, nil

@@ -79,7 +79,7 @@ type queueView struct {
 	Next      string
 }
 
-var statusLabels = map[controls.Status]string{controls.Open: "À examiner", controls.Dismissed: "Classée sans suite", controls.Closed: "Traitée"}
+var alertStatusLabels = map[controls.Status]string{controls.Open: "À examiner", controls.Dismissed: "Classée sans suite", controls.Closed: "Traitée"}
 
 func subjectLabel(a controls.Alert) string {
 	switch {
@@ -97,7 +97,7 @@ func subjectLabel(a controls.Alert) string {
 
 func rowOf(a controls.Alert) alertRow {
 	r := alertRow{ID: a.ID, Detector: controls.DetectorLabel(a.Detector), Subject: subjectLabel(a), Score: fmt.Sprintf("%.2f", a.Score),
-		Status: statusLabels[a.Status], PaymentHeld: a.PaymentHeld, OfferHeld: a.OfferHeld, ScoreClass: "etiquette-grise"}
+		Status: alertStatusLabels[a.Status], PaymentHeld: a.PaymentHeld, OfferHeld: a.OfferHeld, ScoreClass: "etiquette-grise"}
 	if a.Score >= 0.7 {
 		r.ScoreClass = ""
 	}
@@ -127,7 +127,7 @@ func (p *Pages) controlQueue(c *gin.Context) (response, error) {
 	}
 	v := queueView{}
 	for _, s := range []controls.Status{controls.Open, controls.Dismissed, controls.Closed} {
-		v.Statuses = append(v.Statuses, choice{string(s), statusLabels[s], s == st})
+		v.Statuses = append(v.Statuses, choice{string(s), alertStatusLabels[s], s == st})
 	}
 	v.Statuses = append(v.Statuses, choice{"toutes", "Toutes", st == "toutes"})
 	v.Detectors = append(v.Detectors, choice{"", "Tous les contrôles", det == ""})
@@ -153,7 +153,7 @@ type findingRow struct{ Criterion, Field, Passage, Explanation string }
 var screenedFieldLabels = map[string]string{"title": "Intitulé", "description": "Description", "objectives": "Objectifs",
 	"prerequisites": "Prérequis", "skills": "Compétences", "certification": "Certification"}
 
-func fieldLabel(f string) string {
+func screenedFieldLabel(f string) string {
 	if l, ok := screenedFieldLabels[f]; ok {
 		return l
 	}
@@ -190,7 +190,7 @@ func (p *Pages) controlAlert(c *gin.Context) (response, error) {
 	}
 	v := alertView{alertRow: rowOf(a.Alert), Reasons: a.Reasons, Evidence: a.Evidence, Message: controlDone[c.Query("fait")], Suspended: a.Suspension != nil}
 	for _, f := range a.Findings {
-		v.Findings = append(v.Findings, findingRow{controls.CriterionLabel(f.Criterion), fieldLabel(f.Field), f.Passage, f.Explanation})
+		v.Findings = append(v.Findings, findingRow{controls.CriterionLabel(f.Criterion), screenedFieldLabel(f.Field), f.Passage, f.Explanation})
 	}
 	if d := a.Dossier; d != nil {
 		v.Dossier = []controls.Evidence{{Label: "Formation", Value: d.Title}, {Label: "Étape", Value: d.State.Label()},
@@ -321,9 +321,9 @@ func (p *Pages) offerExamination(c *gin.Context) (response, error) {
 			Reasons  []string
 			Findings []findingRow
 			Status   string
-		}{Detector: controls.DetectorLabel(a.Detector), Status: statusLabels[a.Status]}
+		}{Detector: controls.DetectorLabel(a.Detector), Status: alertStatusLabels[a.Status]}
 		for _, f := range a.Findings {
-			x.Findings = append(x.Findings, findingRow{controls.CriterionLabel(f.Criterion), fieldLabel(f.Field), f.Passage, f.Explanation})
+			x.Findings = append(x.Findings, findingRow{controls.CriterionLabel(f.Criterion), screenedFieldLabel(f.Field), f.Passage, f.Explanation})
 		}
 		ev.Alerts = append(ev.Alerts, x)
 	}

@@ -25,6 +25,7 @@ import (
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/matching"
 	"github.com/parcours/parcours/orgs"
+	"github.com/parcours/parcours/profiles"
 	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/skills"
 )
@@ -84,6 +85,9 @@ type Deps struct {
 	// share; SignInLimits bounds them (zero: DefaultSignInLimits).
 	Attempts     auth.AttemptStore
 	SignInLimits SignInLimits
+	// Profiles, when set, adds the career profile pages (/mon-profil, the
+	// shared profile and CV, /verifier).
+	Profiles *profiles.Service
 }
 
 // Pages is the set of HTML pages. It implements api.Pages. It is safe for
@@ -218,6 +222,9 @@ func (p *Pages) Register(r gin.IRouter) {
 	if p.Controls != nil {
 		p.registerControls(g)
 	}
+	if p.Profiles != nil {
+		p.registerProfiles(g)
+	}
 }
 
 // NotFound writes the French 404 page. A router may use it for the
@@ -248,6 +255,7 @@ type view struct {
 	Viewer    *viewer
 	RequestID string
 	Data      any
+	Profiles  bool // the career profile pages exist
 }
 
 // handle adapts a page handler to Gin: an error is rendered as an error
@@ -271,6 +279,7 @@ func (p *Pages) handle(h func(c *gin.Context) (response, error)) gin.HandlerFunc
 func (p *Pages) render(c *gin.Context, res response) {
 	v := view{Title: res.title, Nav: res.nav, Demo: p.Demo, SignIn: p.Identity != nil, Viewer: res.viewer, RequestID: c.Writer.Header().Get("X-Request-ID"), Data: res.data}
 	v.Jobs = p.Matching != nil && p.Graph != nil
+	v.Profiles = p.Profiles != nil
 	if v.Viewer == nil {
 		v.Viewer = viewerOf(c)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/matching"
+	"github.com/parcours/parcours/profiles"
 	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/secrets"
 	"github.com/parcours/parcours/skills"
@@ -59,6 +60,8 @@ type app struct {
 	// controls are the automatic controls (fraud, sectarian drift,
 	// discrimination) and their review queue (wire_controls.go).
 	controls *controls.Service
+	// Career profiles (wire_profiles.go).
+	profiles *profiles.Service
 }
 
 func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error) {
@@ -163,6 +166,10 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 	if err := a.openMatching(ctx); err != nil {
 		a.close()
 		return nil, fmt.Errorf("job matching: %w", err)
+	}
+	if err := a.openProfiles(); err != nil {
+		a.close()
+		return nil, err
 	}
 	return a, nil
 }

@@ -74,6 +74,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := a.loadDemoJobs(ctx); err != nil {
 			return fmt.Errorf("loading the demo job market: %w", err)
 		}
+		if err := a.loadDemoProfiles(ctx); err != nil {
+			return fmt.Errorf("creating the demo career profile: %w", err)
+		}
 	}
 	// Certifications may have lapsed while the service was down.
 	if n, err := a.catalogue.UnpublishLapsed(ctx); err != nil {
@@ -157,6 +160,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Matching: a.matching,
 		Controls: a.controls,
 		Orgs:     orgService, Attempts: a.orgStore(), SignInLimits: signInLimits(cfg),
+		Profiles: a.profiles,
 	})
 	if err != nil {
 		return err
@@ -169,6 +173,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Index:            a.index, Neutrality: a.monitor,
 		Ready:  a.ping,
 		Backup: backup(a.bolt), Pages: pages, Demo: cfg.Demo.Enabled, Graph: a.graph, StepUp: stepUp,
+		Profiles:     a.profiles,
 		MaxBodyBytes: cfg.Server.MaxBodyBytes, RatePerSecond: cfg.RateLimit.PerSecond, RateBurst: cfg.RateLimit.Burst,
 		TrustedProxies: cfg.Server.TrustedProxies, Registry: reg, PublicURL: cfg.Server.PublicURL,
 		Matching: a.matching,
