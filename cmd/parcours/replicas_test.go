@@ -21,11 +21,10 @@ func TestReplicasRunEachTickOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three services")
 	}
-	srv, err := mongotest.Start(t.TempDir())
+	srv, err := mongotest.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Stop()
 	db := srv.NewDatabase()
 	env := []string{"PARCOURS_STORE_DRIVER=mongo", "PARCOURS_STORE_MONGO_URI=" + srv.URI,
 		"PARCOURS_STORE_MONGO_DATABASE=" + db, "PARCOURS_MONEY_DEADLINE_SCHEDULE=@every 1s", "PARCOURS_LOG_LEVEL=info"}
