@@ -74,13 +74,26 @@ func (s *Store) LastChange(ctx context.Context) (int64, error) {
 // Follow polls the change feed every interval from change number after
 // (exclusive) until ctx ends, and tells obs of every changed offer:
 // OfferSaved with its current record and sessions, or OfferDeleted when it
-// is gone. A bulk load calls rebuild. Changes this replica wrote itself
-// come back too; observers take a repeated OfferSaved as an update.
-// Errors are logged and the poll retried.
+// is gone. A bulk load calls rebuild, and so does finding that entries
+// this replica had not read were purged (housekeeping.go). Changes this
+// replica wrote itself come back too; observers take a repeated
+// OfferSaved as an update. Errors are logged and the poll retried. The
+// replica's position is recorded in the database, so that housekeeping
+// purges only what every live replica has read.
 func (s *Store) Follow(ctx context.Context, after int64, interval time.Duration, obs marketplace.Observer, rebuild func(context.Context) error, log *slog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	id := newReplicaID()
+	defer s.forgetReplica(id)
+	recorded, recordedAt := int64(-1), time.Time{}
 	for {
+		if after != recorded || time.Since(recordedAt) >= replicaBeat {
+			if err := s.recordPosition(ctx, id, after, interval); err != nil && ctx.Err() == nil {
+				log.Warn("recording the change feed position", "err", err)
+			} else {
+				recorded, recordedAt = after, time.Now()
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -99,6 +112,22 @@ func (s *Store) Follow(ctx context.Context, after int64, interval time.Duration,
 func (s *Store) Poll(ctx context.Context, after int64, obs marketplace.Observer, rebuild func(context.Context) error) (int64, error) {
 	cctx, cancel := s.ctx(ctx)
 	defer cancel()
+	// Entries this replica had not read were purged: start again from the
+	// store, from the feed's position before the rebuild.
+	if horizon, err := s.purgedHorizon(cctx); err != nil {
+		return after, err
+	} else if after < horizon {
+		last, err := s.LastChange(ctx)
+		if err != nil {
+			return after, err
+		}
+		if rebuild != nil {
+			if err := rebuild(ctx); err != nil {
+				return after, err
+			}
+		}
+		return max(last, horizon), nil
+	}
 	cur, err := s.db.Collection(cChanges).Find(cctx, bson.M{"seq": bson.M{"$gt": after}},
 		options.Find().SetSort(bson.D{{Key: "seq", Value: 1}}).SetLimit(1000))
 	if err != nil {

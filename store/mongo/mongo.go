@@ -73,6 +73,7 @@ const (
 	cLeases       = "leases"
 	cMeta         = "meta"
 	cGraph        = "graph"
+	cReplicas     = "replicas" // each replica's position in the change feed
 )
 
 // schemaVersion is recorded in the meta collection; Open refuses a
@@ -151,6 +152,10 @@ var indexes = []index{
 	{cChanges, bson.D{{Key: "seq", Value: 1}}, true},
 	{cGraph, bson.D{{Key: "k", Value: 1}, {Key: "_id", Value: 1}}, false},
 	{cLeases, bson.D{{Key: "run", Value: 1}, {Key: "gen", Value: -1}}, false},
+	// Housekeeping (housekeeping.go).
+	{cLeases, bson.D{{Key: "expires", Value: 1}}, false},
+	{cClaims, bson.D{{Key: "at", Value: 1}}, false},
+	{cChanges, bson.D{{Key: "at", Value: 1}}, false},
 }
 
 func (s *Store) init(ctx context.Context) error {
