@@ -76,6 +76,11 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 		}
 		a.store, a.mongo, a.ping, enrolStore, a.sessions = s, s, s.Ping, s, s
 		a.closers = append(a.closers, s.Close)
+		// Every replica must hold the same secrets (tokens, NIR hashes).
+		if err := s.CheckKeys(ctx, keyFingerprint(a.secrets)); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("%w: every replica needs the same %s/%s directory; copy it from a running replica", err, cfg.DataDir, secrets.Dir)
+		}
 		// Money operations a crashed replica left half applied.
 		if n, err := s.Recover(ctx, m.RecoverAfter); err != nil {
 			s.Close()

@@ -112,7 +112,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	// The neutrality indicators: measured on schedule, and once at start
 	// so that the transparency page has figures early.
-	if err := sched.Add(jobs.Job{Name: "search-neutrality", Schedule: cfg.Search.Neutrality.Schedule, Run: a.monitor.Run}); err != nil {
+	if err := sched.Add(jobs.Job{Name: "search-neutrality", Schedule: cfg.Search.Neutrality.Schedule, Run: a.measureNeutrality}); err != nil {
 		return err
 	}
 
@@ -188,8 +188,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
-			a.mongo.Follow(bg, changes, cfg.Store.Mongo.PollInterval, a.index,
-				func(ctx context.Context) error { return a.index.Build(ctx, a.store) }, log)
+			a.followReplicas(bg, changes, log)
 		}()
 		go func() {
 			defer wg.Done()

@@ -27,10 +27,12 @@ const (
 )
 
 type change struct {
-	Seq  int64  `bson:"seq"`
-	Kind string `bson:"kind"`
-	ID   string `bson:"id"`
-	At   string `bson:"at"`
+	Seq  int64    `bson:"seq"`
+	Kind string   `bson:"kind"`
+	ID   string   `bson:"id"`
+	At   string   `bson:"at"`
+	IDs  []string `bson:"ids,omitempty"` // graph records written (caches.go)
+	J    []byte   `bson:"j,omitempty"`   // graph edges deleted, as JSON (caches.go)
 }
 
 // nextSeq returns the next number of counter name.
@@ -48,13 +50,25 @@ func (s *Store) nextSeq(ctx context.Context, name string, n int64) (int64, error
 
 // changed records a catalogue change for the other replicas.
 func (s *Store) changed(ctx context.Context, kind, id string) error {
+	return s.record(ctx, change{Kind: kind, ID: id})
+}
+
+// record appends c to the change feed under the next number.
+func (s *Store) record(ctx context.Context, c change) error {
 	ctx, cancel := s.ctx(ctx)
 	defer cancel()
 	seq, err := s.nextSeq(ctx, cChanges, 1)
 	if err != nil {
 		return fmt.Errorf("recording a change: %w", err)
 	}
-	_, err = s.db.Collection(cChanges).InsertOne(ctx, bson.M{"_id": seq, "seq": seq, "kind": kind, "id": id, "at": timeKey(time.Now())})
+	doc := bson.M{"_id": seq, "seq": seq, "kind": c.Kind, "id": c.ID, "at": timeKey(time.Now())}
+	if len(c.IDs) > 0 {
+		doc["ids"] = c.IDs
+	}
+	if len(c.J) > 0 {
+		doc["j"] = c.J
+	}
+	_, err = s.db.Collection(cChanges).InsertOne(ctx, doc)
 	return translate(err)
 }
 
@@ -137,6 +151,13 @@ func (s *Store) Poll(ctx context.Context, after int64, obs marketplace.Observer,
 	if err := cur.All(cctx, &cs); err != nil {
 		return after, translate(err)
 	}
+	// A graph reload in this poll covers every graph change of the poll:
+	// done once, at the end.
+	graph, _ := obs.(GraphFollower)
+	reloadGraph := false
+	for _, c := range cs {
+		reloadGraph = reloadGraph || c.Kind == changeGraphReload
+	}
 	seen := map[string]bool{}
 	for _, c := range cs {
 		switch c.Kind {
@@ -164,8 +185,30 @@ func (s *Store) Poll(ctx context.Context, after int64, obs marketplace.Observer,
 				}
 				obs.OfferSaved(o, ss)
 			}
+		case changeGraph:
+			if graph != nil && !reloadGraph {
+				if err := s.refreshGraph(ctx, c, graph); err != nil {
+					return after, err
+				}
+			}
+		case changeNeutrality:
+			if n, ok := obs.(NeutralityFollower); ok {
+				if err := s.refreshNeutrality(ctx, n); err != nil {
+					return after, err
+				}
+			}
 		}
-		after = c.Seq
+		if !reloadGraph {
+			after = c.Seq
+		}
+	}
+	if reloadGraph {
+		if graph != nil {
+			if err := graph.Reload(ctx); err != nil {
+				return after, err
+			}
+		}
+		after = cs[len(cs)-1].Seq
 	}
 	return after, nil
 }
