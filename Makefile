@@ -19,12 +19,14 @@ lint:
 # Runs every benchmark and writes docs/benchmarks*.md: the catalogue store
 # and HTTP reads (benchmarks.md), the money path (benchmarks-money.md), the
 # skills graph and importers (benchmarks-skills.md), the search against
-# Bleve (benchmarks-search.md).
+# Bleve (benchmarks-search.md), and the MongoDB hot-account section at the
+# end of benchmarks.md (bench-replicas, after bench, which rewrites the file).
 bench:
 	scripts/bench
 	scripts/bench-money
 	scripts/bench-skills
 	scripts/bench-search
+	scripts/bench-replicas
 
 # Regenerates the embedded gazetteer from the npm packages (see geo/gen).
 geodata:

@@ -432,7 +432,7 @@ func TestReplicaKilledMidMoneyStream(t *testing.T) {
 		}
 	}
 	provBal := final[marketplace.ProviderAccount(prov.ID)]
-	credited := -final[marketplace.RightsSource]
+	credited := marketplace.RightsIssued(final)
 	if credited != learners*credit || provBal != payouts || learnerSum+heldSum+provBal != credited ||
 		heldSum != learners*toAccept*price {
 		t.Errorf("credited %d; learners hold %d, trainings %d, the provider was paid %d (want %d)", credited, learnerSum, heldSum, provBal, payouts)

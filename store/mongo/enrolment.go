@@ -446,6 +446,7 @@ func (s *Store) post(ctx context.Context, op marketplace.Op, p marketplace.Posti
 		if ok, err := s.applied(ctx, p.Account, key); err != nil || ok {
 			return err
 		}
+		s.racesLost.Add(1)
 		if err := ctx.Err(); err != nil {
 			return err
 		}

@@ -48,7 +48,16 @@ type Store struct {
 	db        *mongo.Database
 	opTimeout time.Duration
 	ownClient bool
+	// racesLost counts ledger postings that lost the race for their
+	// account's next entry number and tried again: the contention on hot
+	// accounts (RacesLost).
+	racesLost atomic.Int64
 }
+
+// RacesLost returns how many ledger postings of this process lost the
+// race for their account's next entry number to another writer and had to
+// try again.
+func (s *Store) RacesLost() int64 { return s.racesLost.Load() }
 
 var (
 	_ marketplace.Store  = (*Store)(nil)

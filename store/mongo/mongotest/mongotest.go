@@ -79,9 +79,16 @@ func start(dir string) (*Server, error) {
 	s := &Server{URI: os.Getenv("PARCOURS_TEST_MONGO_URI"), stop: func() {}, tag: fmt.Sprintf("t%d", time.Now().UnixNano()%1e9)}
 	if s.URI == "" {
 		f, err := ferretdb.New(&ferretdb.Config{
-			Listener:  ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
-			Handler:   "sqlite",
-			SQLiteURL: "file:" + dir + "/",
+			Listener: ferretdb.ListenerConfig{TCP: "127.0.0.1:0"},
+			Handler:  "sqlite",
+			// Write transactions take SQLite's lock when they begin
+			// (immediate) rather than when they first write: a deferred
+			// one that read first cannot wait for the lock and fails with
+			// SQLITE_BUSY when another writer got there, which a real
+			// MongoDB never answers. Locks are waited for up to a minute:
+			// the concurrency tests queue hundreds of writes on one file
+			// of a shared machine.
+			SQLiteURL: "file:" + dir + "/?_txlock=immediate&_pragma=busy_timeout(60000)",
 			Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
 		})
 		if err != nil {
