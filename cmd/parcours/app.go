@@ -51,6 +51,11 @@ type app struct {
 	tokens    *auth.Tokens
 	ping      func(context.Context) error // tells whether the store answers
 	closers   []func() error
+
+	// feedFrom is the change feed's position (MongoDB) read before any
+	// memory was built from the store: following from it misses no other
+	// replica's write (re-applying one is harmless).
+	feedFrom int64
 }
 
 func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error) {
@@ -80,6 +85,10 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 		if err := s.CheckKeys(ctx, keyFingerprint(a.secrets)); err != nil {
 			s.Close()
 			return nil, fmt.Errorf("%w: every replica needs the same %s/%s directory; copy it from a running replica", err, cfg.DataDir, secrets.Dir)
+		}
+		if a.feedFrom, err = s.LastChange(ctx); err != nil {
+			s.Close()
+			return nil, err
 		}
 		// Money operations a crashed replica left half applied.
 		if n, err := s.Recover(ctx, m.RecoverAfter); err != nil {

@@ -41,12 +41,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer a.close()
 
 	start := time.Now()
-	var changes int64 // the change feed's position when the index was built
-	if a.mongo != nil {
-		if changes, err = a.mongo.LastChange(ctx); err != nil {
-			return err
-		}
-	}
+	changes := a.feedFrom // the change feed's position before memory was built
 	if err := a.index.Build(ctx, a.store); err != nil {
 		return fmt.Errorf("building the search index: %w", err)
 	}
