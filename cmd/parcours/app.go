@@ -90,10 +90,12 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 			s.Close()
 			return nil, err
 		}
-		// Money operations a crashed replica left half applied.
+		// Money operations a crashed replica left half applied. A pass
+		// that fails (the database slow to answer while replicas restart)
+		// does not keep this one from starting: serve runs the pass again
+		// every recover_after, and a pending operation waits for it.
 		if n, err := s.Recover(ctx, m.RecoverAfter); err != nil {
-			s.Close()
-			return nil, fmt.Errorf("recovering interrupted operations: %w", err)
+			log.Warn("recovering interrupted operations at start; serve tries again every store.mongo.recover_after", "err", err)
 		} else if n > 0 {
 			log.Info("interrupted money operations recovered", "operations", n)
 		}
