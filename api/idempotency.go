@@ -69,7 +69,7 @@ func (s *Server) idempotent(c *gin.Context) {
 	c.Request.Body = io.NopCloser(bytes.NewReader(body))
 	bodySum := sha256.Sum256(body)
 	fp := sha256.Sum256([]byte(c.Request.Method + "\n" + c.Request.URL.Path + "\n" + string(p.Role) + ":" + p.Subject + "\n" + hex.EncodeToString(bodySum[:])))
-	idem := marketplace.Idem{Key: "http:" + string(p.Role) + ":" + p.Subject + ":" + key, Fingerprint: hex.EncodeToString(fp[:])}
+	idem := marketplace.Idem{Key: marketplace.ClientKeyPrefix + string(p.Role) + ":" + p.Subject + ":" + key, Fingerprint: hex.EncodeToString(fp[:])}
 	store := s.Enrolment.Store()
 	rec, err := store.Journal(c, idem.Key)
 	switch {

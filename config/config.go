@@ -36,6 +36,8 @@ type Config struct {
 	Matching  Matching  `yaml:"matching"`
 	Controls  Controls  `yaml:"controls"`
 	Profiles  Profiles  `yaml:"profiles"`
+	// Housekeeping purges what the service no longer needs.
+	Housekeeping Housekeeping `yaml:"housekeeping"`
 }
 
 // Profiles configures career profiles and their transparency log.
@@ -43,6 +45,23 @@ type Profiles struct {
 	// CheckpointSchedule is the cron schedule of the job publishing a
 	// signed checkpoint of the transparency log when it grew.
 	CheckpointSchedule string `yaml:"checkpoint_schedule"`
+}
+
+// Housekeeping configures the job that purges records kept for a while
+// only: client idempotency keys on both backends; on MongoDB, the change
+// feed entries the replicas have read, finished job leases and version
+// claims. The job runs once per tick across replicas, like every job.
+type Housekeeping struct {
+	Schedule string `yaml:"schedule"` // cron expression
+	// IdempotencyRetention is how long a client's Idempotency-Key is
+	// remembered: a retry within it replays the first response, a request
+	// with the same key after it is a new request.
+	IdempotencyRetention time.Duration `yaml:"idempotency_retention"`
+	// ChangeRetention bounds the age of change feed entries even when a
+	// replica has not read them (it then rebuilds its search index).
+	ChangeRetention time.Duration `yaml:"change_retention"`
+	// LeaseRetention is how long job leases and version claims are kept.
+	LeaseRetention time.Duration `yaml:"lease_retention"`
 }
 
 // Money configures training accounts, dossiers and payments.
@@ -322,6 +341,8 @@ func Default() Config {
 			SwipesPerHour: 300, MessagesPerHour: 60, SkillModel: SkillModel{Model: "gpt-4o-mini", Timeout: 5 * time.Second}},
 		Controls: defaultControls(),
 		Profiles: Profiles{CheckpointSchedule: "*/15 * * * *"},
+		Housekeeping: Housekeeping{Schedule: "23 * * * *", IdempotencyRetention: 30 * 24 * time.Hour,
+			ChangeRetention: 24 * time.Hour, LeaseRetention: 24 * time.Hour},
 	}
 }
 
@@ -658,6 +679,20 @@ func (c Config) Validate() error {
 	case "text", "json":
 	default:
 		bad("log.format", "%q is not text or json", c.Log.Format)
+	}
+	// Housekeeping: nothing a live operation or replica still needs may go.
+	h := c.Housekeeping
+	if len(strings.Fields(h.Schedule)) != 5 && !strings.HasPrefix(h.Schedule, "@") {
+		bad("housekeeping.schedule", "%q is not a 5-field cron schedule", h.Schedule)
+	}
+	if h.IdempotencyRetention < 24*time.Hour {
+		bad("housekeeping.idempotency_retention", "must be at least 24h: clients retry within a day")
+	}
+	if h.ChangeRetention < time.Hour {
+		bad("housekeeping.change_retention", "must be at least 1h")
+	}
+	if h.LeaseRetention < time.Hour || h.LeaseRetention < 10*c.Store.Mongo.RecoverAfter {
+		bad("housekeeping.lease_retention", "must be at least 1h and 10 times store.mongo.recover_after: a claim may be needed until an interrupted operation is recovered")
 	}
 	return errors.Join(errs...)
 }

@@ -37,7 +37,9 @@ func ProviderAccount(providerID string) LedgerAccount {
 func FunderSource(funderID string) LedgerAccount   { return LedgerAccount(prefixFunder + funderID) }
 func ExternalSource(provider string) LedgerAccount { return LedgerAccount(prefixExternal + provider) }
 
-// RightsSource is where yearly rights come from.
+// RightsSource is the single account yearly rights were issued from
+// before the issuance was spread over shards (RightsSourceFor); its
+// entries stay in the ledgers written then.
 const RightsSource LedgerAccount = prefixRights
 
 // IsSource reports whether the account stands for the outside world and may

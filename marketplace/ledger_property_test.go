@@ -242,12 +242,12 @@ func (e *env) checkMoney(t *rapid.T, credited, funded int64, dossiers []string) 
 	if sum != 0 || in != held {
 		t.Fatalf("money created or destroyed: balances sum to %d; sources put in %d, accounts hold %d", sum, in, held)
 	}
-	if got := -bal[marketplace.RightsSource]; got != credited {
+	if got := marketplace.RightsIssued(bal); got != credited {
 		t.Fatalf("rights issued %d, credits that succeeded %d", got, credited)
 	}
 	var fromFunders int64
 	for a, b := range bal {
-		if a.Kind() == "source" && a != marketplace.RightsSource && a.IsSource() && len(a) > len("source:funder:") && string(a[:14]) == "source:funder:" {
+		if a.Kind() == "source" && !a.IsRightsSource() && a.IsSource() && len(a) > len("source:funder:") && string(a[:14]) == "source:funder:" {
 			fromFunders -= b
 		}
 	}

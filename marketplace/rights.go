@@ -166,7 +166,7 @@ func (s *EnrolmentService) CreditYearlyRights(ctx context.Context) (int, error) 
 			}
 			credit, capCents := YearlyRights(ds, bal[acct])
 			applied, err := s.store.Apply(ctx, Op{Key: key, Fingerprint: key, At: s.clock(), Kind: MoveYearlyCredit,
-				Postings: transfer(RightsSource, acct, credit), MaxBalance: map[LedgerAccount]int64{acct: capCents}})
+				Postings: transfer(RightsSourceFor(accountID), acct, credit), MaxBalance: map[LedgerAccount]int64{acct: capCents}})
 			if errors.Is(err, ErrConflict) && attempt < s.retries {
 				continue // credited concurrently above the cap: compute again
 			}
@@ -189,6 +189,6 @@ func (s *EnrolmentService) CreditYearlyRights(ctx context.Context) (int, error) 
 func (s *EnrolmentService) Credit(ctx context.Context, key, accountID string, cents int64, at time.Time) error {
 	acct := LearnerAccount(accountID)
 	_, err := s.store.Apply(ctx, Op{Key: key, Fingerprint: key, At: at, Kind: MoveYearlyCredit,
-		Postings: transfer(RightsSource, acct, cents)})
+		Postings: transfer(RightsSourceFor(accountID), acct, cents)})
 	return err
 }

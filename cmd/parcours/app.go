@@ -62,6 +62,10 @@ type app struct {
 	controls *controls.Service
 	// Career profiles (wire_profiles.go).
 	profiles *profiles.Service
+	// feedFrom is the change feed's position (MongoDB) read before any
+	// memory was built from the store: following from it misses no other
+	// replica's write (re-applying one is harmless).
+	feedFrom int64
 }
 
 func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error) {
@@ -87,10 +91,21 @@ func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, er
 		}
 		a.store, a.mongo, a.ping, enrolStore, a.sessions = s, s, s.Ping, s, s
 		a.closers = append(a.closers, s.Close)
-		// Money operations a crashed replica left half applied.
-		if n, err := s.Recover(ctx, m.RecoverAfter); err != nil {
+		// Every replica must hold the same secrets (tokens, NIR hashes).
+		if err := s.CheckKeys(ctx, keyFingerprint(a.secrets)); err != nil {
 			s.Close()
-			return nil, fmt.Errorf("recovering interrupted operations: %w", err)
+			return nil, fmt.Errorf("%w: every replica needs the same %s/%s directory; copy it from a running replica", err, cfg.DataDir, secrets.Dir)
+		}
+		if a.feedFrom, err = s.LastChange(ctx); err != nil {
+			s.Close()
+			return nil, err
+		}
+		// Money operations a crashed replica left half applied. A pass
+		// that fails (the database slow to answer while replicas restart)
+		// does not keep this one from starting: serve runs the pass again
+		// every recover_after, and a pending operation waits for it.
+		if n, err := s.Recover(ctx, m.RecoverAfter); err != nil {
+			log.Warn("recovering interrupted operations at start; serve tries again every store.mongo.recover_after", "err", err)
 		} else if n > 0 {
 			log.Info("interrupted money operations recovered", "operations", n)
 		}

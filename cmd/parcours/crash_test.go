@@ -25,6 +25,7 @@ import (
 	"github.com/parcours/parcours/api"
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/secrets"
+	"github.com/parcours/parcours/store/mongo/mongotest"
 	"github.com/parcours/parcours/store/storetest"
 )
 
@@ -38,7 +39,11 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	// The FerretDB the replica tests start on first use serves every test
+	// (and every round of -count) of this binary: stopped once, here.
+	mongotest.Cleanup()
+	os.Exit(code)
 }
 
 // service is `parcours serve` running as a child process on a free

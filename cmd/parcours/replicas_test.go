@@ -21,17 +21,17 @@ func TestReplicasRunEachTickOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts three services")
 	}
-	srv, err := mongotest.Start(t.TempDir())
+	srv, err := mongotest.Start()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer srv.Stop()
 	db := srv.NewDatabase()
 	env := []string{"PARCOURS_STORE_DRIVER=mongo", "PARCOURS_STORE_MONGO_URI=" + srv.URI,
 		"PARCOURS_STORE_MONGO_DATABASE=" + db, "PARCOURS_MONEY_DEADLINE_SCHEDULE=@every 1s", "PARCOURS_LOG_LEVEL=info"}
+	dirs, _ := replicaDataDirs(t, 3)
 	var svcs []*service
-	for range 3 {
-		svcs = append(svcs, startService(t, t.TempDir(), env...))
+	for _, dir := range dirs {
+		svcs = append(svcs, startService(t, dir, env...))
 	}
 	leases := srv.Client().Database(db).Collection("leases")
 	ctx := context.Background()
@@ -66,8 +66,8 @@ func TestReplicasRunEachTickOnce(t *testing.T) {
 	}
 	// Again, killing one replica with SIGKILL mid-schedule.
 	svcs = svcs[:0]
-	for range 3 {
-		svcs = append(svcs, startService(t, t.TempDir(), env...))
+	for _, dir := range dirs {
+		svcs = append(svcs, startService(t, dir, env...))
 	}
 	time.Sleep(3 * time.Second)
 	svcs[0].kill()

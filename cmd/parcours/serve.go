@@ -41,12 +41,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer a.close()
 
 	start := time.Now()
-	var changes int64 // the change feed's position when the index was built
-	if a.mongo != nil {
-		if changes, err = a.mongo.LastChange(ctx); err != nil {
-			return err
-		}
-	}
+	changes := a.feedFrom // the change feed's position before memory was built
 	if err := a.index.Build(ctx, a.store); err != nil {
 		return fmt.Errorf("building the search index: %w", err)
 	}
@@ -121,7 +116,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	// The neutrality indicators: measured on schedule, and once at start
 	// so that the transparency page has figures early.
-	if err := sched.Add(jobs.Job{Name: "search-neutrality", Schedule: cfg.Search.Neutrality.Schedule, Run: a.monitor.Run}); err != nil {
+	if err := sched.Add(jobs.Job{Name: "search-neutrality", Schedule: cfg.Search.Neutrality.Schedule, Run: a.measureNeutrality}); err != nil {
 		return err
 	}
 
@@ -206,8 +201,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		wg.Add(2)
 		go func() {
 			defer wg.Done()
-			a.mongo.Follow(bg, changes, cfg.Store.Mongo.PollInterval, a.index,
-				func(ctx context.Context) error { return a.index.Build(ctx, a.store) }, log)
+			a.followReplicas(bg, changes, log)
 		}()
 		go func() {
 			defer wg.Done()

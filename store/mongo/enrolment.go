@@ -361,7 +361,7 @@ func (s *Store) run(ctx context.Context, op marketplace.Op) error {
 
 // claim inserts the claim id for key: ErrStale if another key holds it.
 func (s *Store) claim(ctx context.Context, id, key string) error {
-	_, err := s.db.Collection(cClaims).InsertOne(ctx, bson.M{"_id": id, "k": key})
+	_, err := s.db.Collection(cClaims).InsertOne(ctx, bson.M{"_id": id, "k": key, "at": timeKey(time.Now())})
 	if err == nil {
 		return nil
 	}
@@ -463,6 +463,7 @@ func (s *Store) post(ctx context.Context, op marketplace.Op, p marketplace.Posti
 		if ok, err := s.applied(ctx, p.Account, key); err != nil || ok {
 			return err
 		}
+		s.racesLost.Add(1)
 		if err := ctx.Err(); err != nil {
 			return err
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
 	"github.com/parcours/parcours/marketplace"
 )
 
@@ -25,4 +27,12 @@ func (s *Store) Crash(ctx context.Context, op marketplace.Op, postings int) erro
 		}
 	}
 	return nil
+}
+
+// RecordPosition records replica id at change seq, as Follow does, as
+// of at.
+func (s *Store) RecordPosition(ctx context.Context, id string, seq int64, at time.Time) error {
+	_, err := s.db.Collection(cReplicas).UpdateOne(ctx, map[string]any{"_id": id},
+		map[string]any{"$set": map[string]any{"seq": seq, "at": timeKey(at), "every": int64(time.Second)}}, options.UpdateOne().SetUpsert(true))
+	return err
 }

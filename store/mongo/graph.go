@@ -75,7 +75,14 @@ func (s *Store) PutGraph(ctx context.Context, b skills.Batch) error {
 	for _, r := range b.Hiring {
 		put(gHire, r.Key(), r)
 	}
-	return s.replaceAll(ctx, cGraph, docs)
+	if err := s.replaceAll(ctx, cGraph, docs); err != nil {
+		return err
+	}
+	ids := make([]string, len(docs))
+	for i, d := range docs {
+		ids[i] = d["_id"].(string)
+	}
+	return s.graphChanged(ctx, ids, b.DeleteEdges)
 }
 
 // scanChunk bounds the records handed to ScanGraph's callback at once.
@@ -112,24 +119,7 @@ func (s *Store) ScanGraph(ctx context.Context, fn func(skills.Batch) error) erro
 			}
 		}
 		lastKind = r.K
-		var err error
-		switch r.K {
-		case gSkill:
-			err = appendJSON(r.J, &b.Skills)
-		case gOcc:
-			err = appendJSON(r.J, &b.Occupations)
-		case gCert:
-			err = appendJSON(r.J, &b.Certifications)
-		case gJob:
-			err = appendJSON(r.J, &b.JobOffers)
-		case gOutc:
-			err = appendJSON(r.J, &b.Outcomes)
-		case gHire:
-			err = appendJSON(r.J, &b.Hiring)
-		case gEdge:
-			err = appendJSON(r.J, &b.Edges)
-		}
-		if err != nil {
+		if err := addGraphRecord(&b, r.K, r.J); err != nil {
 			return err
 		}
 		if b.Len() >= scanChunk {
@@ -142,6 +132,27 @@ func (s *Store) ScanGraph(ctx context.Context, fn func(skills.Batch) error) erro
 		return translate(err)
 	}
 	return flush()
+}
+
+// addGraphRecord decodes a stored graph record of kind into b.
+func addGraphRecord(b *skills.Batch, kind string, j []byte) error {
+	switch kind {
+	case gSkill:
+		return appendJSON(j, &b.Skills)
+	case gOcc:
+		return appendJSON(j, &b.Occupations)
+	case gCert:
+		return appendJSON(j, &b.Certifications)
+	case gJob:
+		return appendJSON(j, &b.JobOffers)
+	case gOutc:
+		return appendJSON(j, &b.Outcomes)
+	case gHire:
+		return appendJSON(j, &b.Hiring)
+	case gEdge:
+		return appendJSON(j, &b.Edges)
+	}
+	return nil
 }
 
 func appendJSON[T any](data []byte, into *[]T) error {

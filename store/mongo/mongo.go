@@ -48,7 +48,16 @@ type Store struct {
 	db        *mongo.Database
 	opTimeout time.Duration
 	ownClient bool
+	// racesLost counts ledger postings that lost the race for their
+	// account's next entry number and tried again: the contention on hot
+	// accounts (RacesLost).
+	racesLost atomic.Int64
 }
+
+// RacesLost returns how many ledger postings of this process lost the
+// race for their account's next entry number to another writer and had to
+// try again.
+func (s *Store) RacesLost() int64 { return s.racesLost.Load() }
 
 var (
 	_ marketplace.Store  = (*Store)(nil)
@@ -73,6 +82,7 @@ const (
 	cLeases       = "leases"
 	cMeta         = "meta"
 	cGraph        = "graph"
+	cReplicas     = "replicas" // each replica's position in the change feed
 )
 
 // schemaVersion is recorded in the meta collection; Open refuses a
@@ -151,6 +161,10 @@ var indexes = []index{
 	{cChanges, bson.D{{Key: "seq", Value: 1}}, true},
 	{cGraph, bson.D{{Key: "k", Value: 1}, {Key: "_id", Value: 1}}, false},
 	{cLeases, bson.D{{Key: "run", Value: 1}, {Key: "gen", Value: -1}}, false},
+	// Housekeeping (housekeeping.go).
+	{cLeases, bson.D{{Key: "expires", Value: 1}}, false},
+	{cClaims, bson.D{{Key: "at", Value: 1}}, false},
+	{cChanges, bson.D{{Key: "at", Value: 1}}, false},
 }
 
 func (s *Store) init(ctx context.Context) error {
