@@ -63,3 +63,7 @@ func TestEnrolmentConformance(t *testing.T) {
 func TestAuthConformance(t *testing.T) {
 	storetest.RunAuth(t, func(t *testing.T) storetest.AuthStore { return open(t) })
 }
+
+func TestRecommendConformance(t *testing.T) {
+	storetest.RunRecommend(t, func(t *testing.T) storetest.RecommendStore { return open(t) })
+}
