@@ -24,12 +24,14 @@ import (
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
+	"github.com/parcours/parcours/matching/recommend"
 	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/skills"
 	"github.com/parcours/parcours/skills/starter"
 	"github.com/parcours/parcours/store/bolt"
 	"github.com/parcours/parcours/store/mongo"
 	"github.com/parcours/parcours/store/mongo/mongotest"
+	"github.com/parcours/parcours/store/storetest"
 )
 
 func TestMain(m *testing.M) { mongotest.Main(m) }
@@ -67,6 +69,9 @@ type testEnv struct {
 
 	index      *search.Index
 	neutrality *search.Monitor
+
+	recs   *recommend.Service
+	widget *recommend.Widget
 
 	lyon, villeurbanne, nocert marketplace.Provider
 	offer, draft, otherOffer   marketplace.Offer
@@ -134,6 +139,16 @@ func newEnvOn(tb testing.TB, store testStore, b *bolt.Store, opts ...func(*api.D
 	e.index = search.New()
 	e.cat.Observe(e.index)
 	e.neutrality = search.NewMonitor(e.index, nil, 20, 3, 10)
+	// Training recommendations over the same store and graph, with the
+	// widget key the OpenAPI examples name.
+	rs := store.(storetest.RecommendStore)
+	e.recs = recommend.NewService(recommend.Sources{Store: rs, Dossiers: rs, Enrolment: rs, Offers: store, Graph: g, Places: geo.Default()},
+		recommend.Config{}, search.NewKeys([]byte("test-search-key"), time.Hour, nil), nil)
+	e.recs.SetLive(e.index)
+	e.widget = recommend.NewWidget(rs, 0, nil)
+	if err := rs.CreateWidgetKey(context.Background(), recommend.WidgetKey{ID: "wk_example", Site: "Exemple", Origins: []string{"https://mairie.example"}, PerMinute: 100000, CreatedAt: time.Now()}); err != nil {
+		tb.Fatal(err)
+	}
 	d := api.Deps{
 		Graph:          g,
 		Log:            slog.New(slog.DiscardHandler),
@@ -144,6 +159,9 @@ func newEnvOn(tb testing.TB, store testStore, b *bolt.Store, opts ...func(*api.D
 		Tokens:         e.tokens,
 		Index:          e.index,
 		Neutrality:     e.neutrality,
+
+		Recommendations: e.recs,
+		Widget:          e.widget,
 
 		StepUp:        auth.StepUp{ACR: "eidas2", MaxAge: 10 * time.Minute},
 		MaxBodyBytes:  testMaxBody,

@@ -17,6 +17,7 @@ import (
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
+	"github.com/parcours/parcours/matching/recommend"
 	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/skills"
 )
@@ -78,6 +79,11 @@ type Deps struct {
 	PublicURL string
 	// Registry receives the service's metrics; nil makes a new one.
 	Registry *prometheus.Registry
+
+	// Recommendations, when set, serves the training recommendations;
+	// Widget checks the keys of the embeddable widget.
+	Recommendations *recommend.Service
+	Widget          *recommend.Widget
 }
 
 // Server is the HTTP API. It is an http.Handler, safe for concurrent use.
@@ -189,6 +195,9 @@ func (s *Server) routes() {
 	}
 	if s.Backup != nil {
 		v1.POST("/admin/backup", s.handler(s.backup))
+	}
+	if s.Recommendations != nil {
+		s.recommendationRoutes(v1)
 	}
 	if s.Enrolment != nil {
 		s.moneyRoutes(v1)

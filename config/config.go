@@ -33,6 +33,25 @@ type Config struct {
 	Search    Search    `yaml:"search"`
 	Log       Log       `yaml:"log"`
 	Money     Money     `yaml:"money"`
+	// Recommendations configures the training recommendations and their widget.
+	Recommendations Recommendations `yaml:"recommendations"`
+}
+
+// Recommendations configures the training recommendations.
+type Recommendations struct {
+	// Schedule is when the batch retrains the model and recomputes the
+	// accounts whose inputs changed (cron, UTC).
+	Schedule string `yaml:"schedule"`
+	// Shards splits the accounts into that many jobs, which replicas share
+	// through the jobs' leases.
+	Shards int `yaml:"shards"`
+	// TopK is how many trainings are stored per account.
+	TopK int `yaml:"top_k"`
+	// Factors, Iterations: the collaborative model's size and training.
+	Factors    int `yaml:"factors"`
+	Iterations int `yaml:"iterations"`
+	// WidgetPerMinute is the default request budget of a widget key.
+	WidgetPerMinute int `yaml:"widget_per_minute"`
 }
 
 // Money configures training accounts, dossiers and payments.
@@ -244,6 +263,7 @@ func Default() Config {
 			Neutrality: Neutrality{Schedule: "17 * * * *", Clients: 200, Queries: 50, LogSize: 5000, TopK: 20},
 		},
 		Log: Log{Level: "info", Format: "text"},
+		Recommendations: Recommendations{Schedule: "40 3 * * *", Shards: 4, TopK: 20, Factors: 32, Iterations: 8, WidgetPerMinute: 120},
 		Money: Money{
 			CoPayments:            []string{"2024-05-02=10000", "2025-01-01=10223"},
 			EvaluationReleaseDays: 30,
@@ -513,6 +533,24 @@ func (c Config) Validate() error {
 	}
 	if n := c.Search.Neutrality.TopK; n < 1 || n > 100 {
 		bad("search.neutrality.top_k", "must be from 1 to 100")
+	}
+	if r := c.Recommendations; len(strings.Fields(r.Schedule)) != 5 && !strings.HasPrefix(r.Schedule, "@") {
+		bad("recommendations.schedule", "%q is not a 5-field cron schedule", r.Schedule)
+	}
+	if n := c.Recommendations.Shards; n < 1 || n > 256 {
+		bad("recommendations.shards", "must be from 1 to 256")
+	}
+	if n := c.Recommendations.TopK; n < 1 || n > 100 {
+		bad("recommendations.top_k", "must be from 1 to 100")
+	}
+	if n := c.Recommendations.Factors; n < 4 || n > 256 {
+		bad("recommendations.factors", "must be from 4 to 256")
+	}
+	if n := c.Recommendations.Iterations; n < 1 || n > 100 {
+		bad("recommendations.iterations", "must be from 1 to 100")
+	}
+	if n := c.Recommendations.WidgetPerMinute; n < 1 || n > 100000 {
+		bad("recommendations.widget_per_minute", "must be from 1 to 100000")
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/search"
 )
 
@@ -324,3 +325,59 @@ func (s *Service) live(ctx context.Context, items []Item) ([]Item, error) {
 	}
 	return out, nil
 }
+
+// Preferences returns an account's preferences (the zero preferences of
+// the account when it never gave any).
+func (s *Service) Preferences(ctx context.Context, account string) (Preferences, error) {
+	p, err := s.src.Store.Preferences(ctx, account)
+	if errors.Is(err, ErrNotFound) {
+		return Preferences{Account: account}, nil
+	}
+	return p, err
+}
+
+// SetPreferences checks and stores an account's targets, commune and
+// consent; a bad field is a *marketplace.ValidationError and changes
+// nothing.
+func (s *Service) SetPreferences(ctx context.Context, p Preferences) (Preferences, error) {
+	occupationKnown := func(code string) bool {
+		if s.src.Graph == nil {
+			return false
+		}
+		_, err := s.src.Graph.Occupation(ctx, code)
+		return err == nil
+	}
+	communeKnown := func(code string) bool {
+		if s.src.Places == nil {
+			return false
+		}
+		_, ok := s.src.Places.Commune(code)
+		return ok
+	}
+	if err := p.Validate(occupationKnown, communeKnown); err != nil {
+		return Preferences{}, err
+	}
+	if p.Targets == nil {
+		p.Targets = []string{}
+	}
+	p.UpdatedAt = s.now().UTC().Truncate(time.Millisecond)
+	if err := s.src.Store.PutPreferences(ctx, p); err != nil {
+		return Preferences{}, err
+	}
+	return s.Preferences(ctx, p.Account)
+}
+
+// RecordView records that an account viewed an offer, when it consented;
+// it reports whether it did.
+func (s *Service) RecordView(ctx context.Context, account, offer string) (bool, error) {
+	if _, err := s.src.Offers.Offer(ctx, offer); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return false, &marketplace.ValidationError{Fields: []marketplace.FieldError{{Field: "offer_id", Reason: "no such offer"}}}
+		}
+		return false, err
+	}
+	return s.src.Store.AddView(ctx, account, View{Offer: offer, At: s.now().UTC().Truncate(time.Millisecond)})
+}
+
+// Store returns the service's store.
+func (s *Service) Store() Store { return s.src.Store }
