@@ -262,7 +262,7 @@ func Default() Config {
 			KeyRotation: 24 * time.Hour, ProviderCap: 3, DefaultPerPage: 20, MaxPerPage: 100,
 			Neutrality: Neutrality{Schedule: "17 * * * *", Clients: 200, Queries: 50, LogSize: 5000, TopK: 20},
 		},
-		Log: Log{Level: "info", Format: "text"},
+		Log:             Log{Level: "info", Format: "text"},
 		Recommendations: Recommendations{Schedule: "40 3 * * *", Shards: 4, TopK: 20, Factors: 32, Iterations: 8, WidgetPerMinute: 120},
 		Money: Money{
 			CoPayments:            []string{"2024-05-02=10000", "2025-01-01=10223"},
