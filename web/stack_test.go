@@ -16,6 +16,7 @@ import (
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
+	"github.com/parcours/parcours/matching/recommend"
 	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/skills"
 	"github.com/parcours/parcours/skills/starter"
@@ -37,6 +38,9 @@ type stack struct {
 	// real time), so that tests can reach a session's start.
 	shift *atomic.Int64
 	fix   fixture
+	// recs and widget are the training recommendations and their widget.
+	recs   *recommend.Service
+	widget *recommend.Widget
 }
 
 // newStack builds the service over a fresh store holding the fixture
@@ -92,8 +96,13 @@ func newStackWith(t testing.TB, demoMode bool, extra *marketplace.Catalogue, opt
 		Payments:   marketplace.DemoPayments{},
 		Now:        func() time.Time { return time.Now().Add(time.Duration(shift.Load())) },
 	})
+	recs := recommend.NewService(recommend.Sources{Store: store, Dossiers: store, Enrolment: store, Offers: store, Graph: graph, Places: places, Log: log},
+		recommend.Config{}, search.NewKeys([]byte("web-test-search-key"), time.Hour, nil), nil)
+	recs.SetLive(ix)
+	widget := recommend.NewWidget(store, 0, nil)
 	d := Deps{Log: log, Catalogue: cat, Index: ix, Places: places, Tokens: tokens, Enrolment: enrol, Demo: demoMode, TokenTTL: time.Hour, Graph: graph, Neutrality: monitor,
-		Sessions: store, Links: store, Devices: store, StepUp: auth.StepUp{ACR: "eidas2", MaxAge: 10 * time.Minute}}
+		Sessions: store, Links: store, Devices: store, StepUp: auth.StepUp{ACR: "eidas2", MaxAge: 10 * time.Minute},
+		Recommendations: recs, Widget: widget}
 	if opt != nil {
 		opt(&d)
 	}
@@ -106,11 +115,13 @@ func newStackWith(t testing.TB, demoMode bool, extra *marketplace.Catalogue, opt
 		// The browser loads a page and its assets quickly; the limit
 		// itself is api's business and tested there.
 		RatePerSecond: 10000, RateBurst: 10000, PublicURL: d.PublicURL,
+		Recommendations: d.Recommendations, Widget: d.Widget,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &stack{server: srv, pages: pages, store: store, catalogue: cat, index: ix, monitor: monitor, tokens: tokens, enrol: enrol, shift: shift, fix: fix}
+	return &stack{server: srv, pages: pages, store: store, catalogue: cat, index: ix, monitor: monitor, tokens: tokens, enrol: enrol, shift: shift, fix: fix,
+		recs: recs, widget: widget}
 }
 
 type testWriter struct{ t testing.TB }

@@ -22,6 +22,7 @@ import (
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
+	"github.com/parcours/parcours/matching/recommend"
 	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/skills"
 )
@@ -67,6 +68,11 @@ type Deps struct {
 	// PublicURL is the service's public address; https makes cookies
 	// Secure even when TLS ends at a proxy.
 	PublicURL string
+
+	// Recommendations, when set, adds the recommendations section of the
+	// learner's page; Widget, the embeddable widget (widget.js).
+	Recommendations *recommend.Service
+	Widget          *recommend.Widget
 }
 
 // Pages is the set of HTML pages. It implements api.Pages. It is safe for
@@ -184,6 +190,9 @@ func (p *Pages) Register(r gin.IRouter) {
 	g.GET("/static/*file", p.static)
 	if p.Enrolment != nil {
 		p.registerMoney(g)
+	}
+	if p.Recommendations != nil {
+		p.registerRecommendations(g)
 	}
 }
 

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/parcours/parcours/auth"
@@ -14,6 +16,7 @@ import (
 	"github.com/parcours/parcours/demo"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
+	"github.com/parcours/parcours/matching/recommend"
 	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/secrets"
 	"github.com/parcours/parcours/skills"
@@ -51,6 +54,14 @@ type app struct {
 	tokens    *auth.Tokens
 	ping      func(context.Context) error // tells whether the store answers
 	closers   []func() error
+
+	// Training recommendations (wire_recommendations.go): built on first
+	// use; progress is where `jobs run` draws its progress bars.
+	recsOnce sync.Once
+	recs     *recommend.Service
+	widget   *recommend.Widget
+	recsErr  error
+	progress io.Writer
 }
 
 func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error) {

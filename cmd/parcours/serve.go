@@ -142,11 +142,16 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
+	recs, widget, err := a.recommendations()
+	if err != nil {
+		return err
+	}
 	pages, err := web.New(web.Deps{
 		Log: log, Catalogue: a.catalogue, Index: a.index, Places: a.places, Tokens: a.tokens, Enrolment: a.enrolment,
 		Demo: cfg.Demo.Enabled, TokenTTL: cfg.Auth.TokenTTL, Graph: a.graph, Neutrality: a.monitor, Ratings: a.enrolment,
 		Sessions: a.sessions, Links: a.sessions, Devices: a.sessions, SessionIdle: cfg.Auth.Sessions.IdleTimeout, SessionMax: cfg.Auth.Sessions.MaxAge,
 		StepUp: stepUp, Identity: identity, PublicURL: cfg.Server.PublicURL,
+		Recommendations: recs, Widget: widget,
 	})
 	if err != nil {
 		return err
@@ -161,6 +166,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Backup: backup(a.bolt), Pages: pages, Demo: cfg.Demo.Enabled, Graph: a.graph, StepUp: stepUp,
 		MaxBodyBytes: cfg.Server.MaxBodyBytes, RatePerSecond: cfg.RateLimit.PerSecond, RateBurst: cfg.RateLimit.Burst,
 		TrustedProxies: cfg.Server.TrustedProxies, Registry: reg, PublicURL: cfg.Server.PublicURL,
+		Recommendations: recs, Widget: widget,
 	})
 	if err != nil {
 		return err
