@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 func fieldIndex(name string, i int) string { return name + "[" + strconv.Itoa(i) + "]" }
@@ -81,8 +83,10 @@ type Catalogue struct {
 	bySkill map[string][]int32
 	market  Market
 	// local caches, per area, the available offers ranked by local return.
-	local   *localCache
-	fingerp string
+	local *localCache
+	// skillCache shares skill candidate lists (skillCandidates).
+	skillCache  sync.Map
+	skillCacheN atomic.Int64
 }
 
 // NewCatalogue indexes offers. market may be nil: the local-return
@@ -117,14 +121,57 @@ func reachable(o *Offer, region string) bool {
 	return region == "" || o.Distance || o.Region == region
 }
 
-// candidate is one offer under consideration for one account.
+// candidate is one offer under consideration for one account: its score
+// by each recommender and what its reasons will state. The reasons' texts
+// are written for the top-K alone.
 type candidate struct {
 	offer   int32
 	similar float64
 	skills  float64
 	local   float64
-	reasons []Reason
+	people  int   // similar: followers in the account's profile group
+	need    int32 // skills: index of the need of the best skills score
+	covered int32 // skills: missing skills of that need the offer teaches
 }
+
+// skillHit is an offer teaching k of a need's missing skills.
+type skillHit struct {
+	offer int32
+	k     int32
+}
+
+// skillCandidates returns the reachable available offers teaching the most
+// of the missing skills, by count then ID, at most n. Workers of one region
+// lacking the same skills for the same occupation share one list.
+func (c *Catalogue) skillCandidates(missing []string, region string, n int) []skillHit {
+	key := region + "\x00" + strings.Join(missing, "\x00")
+	if v, ok := c.skillCache.Load(key); ok {
+		return v.([]skillHit)
+	}
+	count := map[int32]int32{}
+	for _, s := range missing {
+		for _, i := range c.bySkill[s] {
+			if reachable(&c.Offers[i], region) {
+				count[i]++
+			}
+		}
+	}
+	hits := make([]skillHit, 0, len(count))
+	for i, k := range count {
+		hits = append(hits, skillHit{i, k})
+	}
+	slices.SortFunc(hits, func(a, b skillHit) int {
+		return cmp.Or(cmp.Compare(b.k, a.k), strings.Compare(c.Offers[a.offer].ID, c.Offers[b.offer].ID))
+	})
+	hits = hits[:min(len(hits), n)]
+	if c.skillCacheN.Add(1) < maxSkillCache {
+		c.skillCache.Store(key, hits)
+	}
+	return hits
+}
+
+// maxSkillCache bounds the shared skill candidate lists kept in memory.
+const maxSkillCache = 200_000
 
 // Rank returns the top-K of an account. model may be nil (no
 // collaborative filtering yet); tie orders equal scores. It is safe for
@@ -137,11 +184,11 @@ func Rank(cat *Catalogue, model *Model, a *Account, tie Tie, opt Options) []Item
 			excluded[i] = true
 		}
 	}
-	cands := map[int32]*candidate{}
+	cands := make(map[int32]*candidate, 3*opt.Candidates)
 	get := func(i int32) *candidate {
 		c := cands[i]
 		if c == nil {
-			c = &candidate{offer: i}
+			c = &candidate{offer: i, need: -1}
 			cands[i] = c
 		}
 		return c
@@ -150,18 +197,19 @@ func Rank(cat *Catalogue, model *Model, a *Account, tie Tie, opt Options) []Item
 		o := &cat.Offers[i]
 		return o.Available && !excluded[i] && reachable(o, a.Region)
 	}
-
-	// (1) Collaborative filtering: offers followed by people of the
-	// account's profile group, scored by the factor model.
+	user, group := int32(-1), int32(-1)
 	if model != nil {
 		if u, found := model.userIndex[a.ID]; found && model.cluster[u] >= 0 {
-			cl := model.cluster[u]
-			for _, ic := range model.top[cl] {
-				if !ok(ic.item) {
-					continue
-				}
-				c := get(ic.item)
-				c.similar = clamp01(float64(dot(model.f.User(int(u)), model.f.Item(int(ic.item)))))
+			user, group = u, model.cluster[u]
+		}
+	}
+
+	// (1) Collaborative filtering: the offers most followed in the
+	// account's profile group.
+	if group >= 0 {
+		for _, ic := range model.top[group] {
+			if ok(ic.item) {
+				get(ic.item)
 			}
 		}
 	}
@@ -172,89 +220,55 @@ func Rank(cat *Catalogue, model *Model, a *Account, tie Tie, opt Options) []Item
 		if len(n.Missing) == 0 {
 			continue
 		}
-		covered := map[int32]int{}
-		for _, s := range n.Missing {
-			for _, i := range cat.bySkill[s] {
-				if ok(i) {
-					covered[i]++
-				}
+		for _, h := range cat.skillCandidates(n.Missing, a.Region, opt.Candidates) {
+			if !ok(h.offer) {
+				continue
 			}
-		}
-		for i, k := range covered {
-			score := float64(k) / float64(len(n.Missing))
+			score := float64(h.k) / float64(len(n.Missing))
 			if !n.Chosen {
-				score *= 0.7
+				score *= nearbyDiscount
 			}
-			c := get(i)
-			if score > c.skills {
-				c.skills = score
-				text := fmt.Sprintf("Couvre %s des %s qui vous manquent pour %s", frNumber(k), plural(len(n.Missing), "compétence", "compétences"), n.Label)
-				if len(n.Missing) == 1 {
-					text = fmt.Sprintf("Couvre la compétence qui vous manque pour %s", n.Label)
-				}
-				if !n.Chosen {
-					text += ", un métier proche de votre profil"
-				}
-				c.reasons = setReason(c.reasons, Reason{Source: Skills, Text: text, Covered: k, Missing: len(n.Missing), Occupation: n.Occupation})
+			if c := get(h.offer); score > c.skills {
+				c.skills, c.need, c.covered = score, int32(ni), h.k
 			}
 		}
 	}
 	// (3) Local return: the best offers for the account's job market.
+	var local map[int32]float32
 	if cat.market != nil {
-		for _, l := range cat.local.top(a.Department, a.Region, opt.Candidates) {
+		area := cat.local.area(a.Department, a.Region)
+		local = area.score
+		for _, l := range area.list[:min(len(area.list), opt.Candidates)] {
 			if ok(l.offer) {
 				get(l.offer)
 			}
 		}
 	}
 
-	// Every candidate gets every component that applies to it, with its
-	// reason; a component without a true reason adds nothing.
-	out := make([]*candidate, 0, len(cands))
-	for _, c := range cands {
-		if model != nil && c.similar > 0 {
-			u := model.userIndex[a.ID]
-			people := model.followers(model.cluster[u], c.offer)
-			if people > 0 {
-				c.reasons = setReason(c.reasons, Reason{Source: Similar, People: people,
-					Text: fmt.Sprintf("Suivie par %s au profil proche du vôtre", plural(people, "personne", "personnes"))})
-			} else {
-				c.similar = 0
-			}
-		} else if model != nil {
-			if u, found := model.userIndex[a.ID]; found && model.cluster[u] >= 0 {
-				if people := model.followers(model.cluster[u], c.offer); people > 0 {
-					c.similar = clamp01(float64(dot(model.f.User(int(u)), model.f.Item(int(c.offer)))))
-					if c.similar > 0 {
-						c.reasons = setReason(c.reasons, Reason{Source: Similar, People: people,
-							Text: fmt.Sprintf("Suivie par %s au profil proche du vôtre", plural(people, "personne", "personnes"))})
-					}
-				}
-			}
-		}
-		if cat.market != nil {
-			if l, r, found := cat.localScore(&cat.Offers[c.offer], a.Department, a.Region); found {
-				c.local = l
-				c.reasons = setReason(c.reasons, r)
-			}
-		}
-		if len(c.reasons) > 0 {
-			out = append(out, c)
-		}
-	}
+	// Every candidate gets every component that applies to it; a
+	// component whose reason would not hold adds nothing.
 	w := opt.Weights
 	type scored struct {
-		c     *candidate
-		q     int64
-		tie   uint64
-		score float64
+		c   *candidate
+		q   int64
+		tie uint64
 	}
-	ss := make([]scored, len(out))
-	for i, c := range out {
-		s := w.Similar*c.similar + w.Skills*c.skills + w.Local*c.local
-		s /= w.Similar + w.Skills + w.Local
-		q := int64(math.Round(s * 1000))
-		ss[i] = scored{c: c, q: q, tie: tie(cat.Offers[c.offer].ID), score: float64(q) / 1000}
+	ss := make([]scored, 0, len(cands))
+	for _, c := range cands {
+		if group >= 0 {
+			if c.people = model.followers(group, c.offer); c.people > 0 {
+				c.similar = clamp01(float64(dot(model.f.User(int(user)), model.f.Item(int(c.offer)))))
+			}
+		}
+		c.local = float64(local[c.offer])
+		if c.similar == 0 && c.skills == 0 && c.local == 0 {
+			continue
+		}
+		s := (w.Similar*c.similar + w.Skills*c.skills + w.Local*c.local) / (w.Similar + w.Skills + w.Local)
+		ss = append(ss, scored{c: c, q: int64(math.Round(s * 1000))})
+	}
+	for i := range ss {
+		ss[i].tie = tie(cat.Offers[ss[i].c.offer].ID)
 	}
 	slices.SortFunc(ss, func(x, y scored) int {
 		return cmp.Or(cmp.Compare(y.q, x.q), cmp.Compare(x.tie, y.tie), strings.Compare(cat.Offers[x.c.offer].ID, cat.Offers[y.c.offer].ID))
@@ -270,10 +284,39 @@ func Rank(cat *Catalogue, model *Model, a *Account, tie Tie, opt Options) []Item
 			continue
 		}
 		perProvider[o.ProviderID]++
-		slices.SortFunc(s.c.reasons, func(a, b Reason) int { return cmp.Compare(sourceOrder(a.Source), sourceOrder(b.Source)) })
-		items = append(items, Item{Offer: o.ID, Title: o.Title, Score: s.score, Reasons: s.c.reasons})
+		items = append(items, Item{Offer: o.ID, Title: o.Title, Score: float64(s.q) / 1000, Reasons: cat.reasons(s.c, a)})
 	}
 	return items
+}
+
+// nearbyDiscount weighs an occupation the worker did not choose.
+const nearbyDiscount = 0.7
+
+// reasons writes the reasons of a candidate, in source order.
+func (cat *Catalogue) reasons(c *candidate, a *Account) []Reason {
+	var rs []Reason
+	if c.similar > 0 {
+		rs = append(rs, Reason{Source: Similar, People: c.people,
+			Text: fmt.Sprintf("Suivie par %s au profil proche du vôtre", plural(c.people, "personne", "personnes"))})
+	}
+	if c.skills > 0 {
+		n := &a.Needs[c.need]
+		k := int(c.covered)
+		text := fmt.Sprintf("Couvre %s des %s qui vous manquent pour %s", frNumber(k), plural(len(n.Missing), "compétence", "compétences"), n.Label)
+		if len(n.Missing) == 1 {
+			text = fmt.Sprintf("Couvre la compétence qui vous manque pour %s", n.Label)
+		}
+		if !n.Chosen {
+			text += ", un métier proche de votre profil"
+		}
+		rs = append(rs, Reason{Source: Skills, Text: text, Covered: k, Missing: len(n.Missing), Occupation: n.Occupation})
+	}
+	if c.local > 0 {
+		if _, r, ok := cat.localScore(&cat.Offers[c.offer], a.Department, a.Region); ok {
+			rs = append(rs, r)
+		}
+	}
+	return rs
 }
 
 func sourceOrder(s Source) int {

@@ -132,19 +132,32 @@ func Generate(cfg PopulationConfig) Population {
 		fams[f].byRegion[r] = append(fams[f].byRegion[r], i)
 		pop.Offers = append(pop.Offers, o)
 	}
-	pick := func(list []int) int {
-		var sum float64
-		for _, i := range list {
-			sum += appeal[i] + 0.01
-		}
-		x := rng.Float64() * sum
-		for _, i := range list {
-			x -= appeal[i] + 0.01
-			if x <= 0 {
-				return i
+	// Each (family, region) draws from its offers and the family's
+	// distance offers, by appeal: cumulative weights, searched.
+	type draw struct {
+		ids []int
+		cum []float64
+	}
+	draws := make([][]draw, cfg.Profiles)
+	for f := range draws {
+		draws[f] = make([]draw, cfg.Regions)
+		for r := range draws[f] {
+			d := draw{ids: append(slices.Clone(fams[f].byRegion[r]), fams[f].byRegion[cfg.Regions]...)}
+			sum := 0.0
+			for _, i := range d.ids {
+				sum += appeal[i] + 0.01
+				d.cum = append(d.cum, sum)
 			}
+			draws[f][r] = d
 		}
-		return list[len(list)-1]
+	}
+	pick := func(d draw) int {
+		if len(d.ids) == 0 {
+			return rng.IntN(cfg.Offers)
+		}
+		x := rng.Float64() * d.cum[len(d.cum)-1]
+		j, _ := slices.BinarySearch(d.cum, x)
+		return d.ids[min(j, len(d.ids)-1)]
 	}
 	for a := 0; a < cfg.Accounts; a++ {
 		f := int(math.Min(float64(cfg.Profiles-1), math.Floor(math.Pow(rng.Float64(), 1.5)*float64(cfg.Profiles))))
@@ -165,8 +178,7 @@ func Generate(cfg PopulationConfig) Population {
 			var i int
 			switch x := rng.Float64(); {
 			case x < 0.75:
-				list := append(slices.Clone(fams[f].byRegion[r]), fams[f].byRegion[cfg.Regions]...)
-				i = pick(list)
+				i = pick(draws[f][r])
 			default:
 				i = rng.IntN(cfg.Offers)
 			}
