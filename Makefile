@@ -19,12 +19,14 @@ lint:
 # Runs every benchmark and writes docs/benchmarks*.md: the catalogue store
 # and HTTP reads (benchmarks.md), the money path (benchmarks-money.md), the
 # skills graph and importers (benchmarks-skills.md), the search against
-# Bleve (benchmarks-search.md).
+# Bleve (benchmarks-search.md), the training recommendations
+# (benchmarks-recommendations.md).
 bench:
 	scripts/bench
 	scripts/bench-money
 	scripts/bench-skills
 	scripts/bench-search
+	scripts/bench-recommend
 
 # Regenerates the embedded gazetteer from the npm packages (see geo/gen).
 geodata:

@@ -63,12 +63,19 @@ func BenchmarkBatch(b *testing.B) {
 			ptrs[i] = &pop.Accounts[i]
 		}
 		start = time.Now()
-		rs := RankAll(context.Background(), cat, model, ptrs, benchTie, Options{}, time.Now(), nil)
-		rank := time.Since(start)
-		items := 0
-		for _, r := range rs {
-			items += len(r.Items)
+		items, ranked := 0, 0
+		err := RankAll(context.Background(), cat, model, ptrs, benchTie, Options{}, time.Now(), func(rs []Result) error {
+			for _, r := range rs {
+				items += len(r.Items)
+			}
+			ranked += len(rs)
+			return nil
+		}, nil)
+		if err != nil {
+			b.Fatal(err)
 		}
+		rank := time.Since(start)
+		rs := ptrs[:ranked]
 		cores := runtime.GOMAXPROCS(0)
 		b.ReportMetric(float64(interactions), "interactions")
 		b.ReportMetric(train.Seconds(), "train-s")

@@ -185,38 +185,50 @@ func (s *Service) Refresh(ctx context.Context, shard int, full bool, progress fu
 		}
 	}
 	st.Recomputed = len(todo)
-	results := RankAll(ctx, cat, model, todo, s.tie, s.cfg.Options, s.now(), func(done int) {
+	if progress != nil {
+		progress(0, len(todo))
+	}
+	err = RankAll(ctx, cat, model, todo, s.tie, s.cfg.Options, s.now(), func(rs []Result) error {
+		for i := 0; i < len(rs); i += 512 {
+			if err := s.src.Store.PutResults(ctx, rs[i:min(i+512, len(rs))]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}, func(done int) {
 		if progress != nil {
 			progress(done, len(todo))
 		}
 	})
-	for i := 0; i < len(results); i += 500 {
-		if err := s.src.Store.PutResults(ctx, results[i:min(i+500, len(results))]); err != nil {
-			return st, err
-		}
-	}
-	return st, ctx.Err()
+	return st, err
 }
 
-// RankAll ranks accounts on every core and returns their results.
-func RankAll(ctx context.Context, cat *Catalogue, model *Model, accounts []*Account, tie func(string) Tie, opt Options, now time.Time, progress func(done int)) []Result {
-	out := make([]Result, len(accounts))
-	var mu sync.Mutex
-	done := 0
-	parallel(len(accounts), func(i int) {
-		if ctx.Err() != nil {
-			return
+// RankAll ranks accounts on every core, a chunk at a time, and hands each
+// chunk's results to sink (in account order), so that the results of a
+// whole shard are never all in memory. progress, when set, is called after
+// each chunk.
+func RankAll(ctx context.Context, cat *Catalogue, model *Model, accounts []*Account, tie func(string) Tie, opt Options, now time.Time,
+	sink func([]Result) error, progress func(done int)) error {
+	const chunk = 2048
+	out := make([]Result, 0, chunk)
+	for start := 0; start < len(accounts); start += chunk {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		a := accounts[i]
-		out[i] = Result{Account: a.ID, Items: Rank(cat, model, a, tie(a.ID), opt), Fingerprint: fingerprint(a), Model: modelVersion(model), ComputedAt: now}
-		mu.Lock()
-		done++
-		if progress != nil && (done%256 == 0 || done == len(accounts)) {
-			progress(done)
+		part := accounts[start:min(start+chunk, len(accounts))]
+		out = out[:len(part)]
+		parallel(len(part), func(i int) {
+			a := part[i]
+			out[i] = Result{Account: a.ID, Items: Rank(cat, model, a, tie(a.ID), opt), Fingerprint: fingerprint(a), Model: modelVersion(model), ComputedAt: now}
+		})
+		if err := sink(out); err != nil {
+			return err
 		}
-		mu.Unlock()
-	})
-	return out
+		if progress != nil {
+			progress(start + len(part))
+		}
+	}
+	return nil
 }
 
 // ForAccount returns an account's recommendations: the stored result when
