@@ -102,3 +102,13 @@ func BenchmarkRank(b *testing.B) {
 		Rank(cat, model, a, benchTie(a.ID), Options{})
 	}
 }
+
+// BenchmarkTrain trains the model on 20,000 accounts and 6,000 offers.
+func BenchmarkTrain(b *testing.B) {
+	pop := Generate(PopulationConfig{Accounts: 20_000, Offers: 6_000, EventsPerAccount: 10, Regions: 13, Profiles: 64, Seed: 1})
+	cat := NewCatalogue(pop.Offers, pop.Market)
+	b.ResetTimer()
+	for b.Loop() {
+		Train(cat, pop.Accounts, ModelConfig{ALS: ALSConfig{Seed: 1}})
+	}
+}
