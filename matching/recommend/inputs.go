@@ -147,6 +147,15 @@ func needs(ctx context.Context, g skills.Graph, account string, targets []string
 	return out, nil
 }
 
+// stamp is what a stored result is compared with: the fingerprint of the
+// account's inputs and the week it was computed in, so that every result
+// is recomputed at least once a week (offers come and go; an unchanged
+// account's list would otherwise only shrink as its offers close).
+func stamp(a *Account, now time.Time) string {
+	y, w := now.UTC().ISOWeek()
+	return fmt.Sprintf("%s.%d-%02d", fingerprint(a), y, w)
+}
+
 // fingerprint digests an account's inputs.
 func fingerprint(a *Account) string {
 	h := sha256.New()

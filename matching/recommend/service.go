@@ -102,6 +102,19 @@ func (s *Service) snapshot(ctx context.Context, maxAge time.Duration, train bool
 		return cat, model, accounts, nil
 	}
 	start := time.Now()
+	if !train {
+		// On demand, without a recent batch in this process: the
+		// catalogue alone, without every account's inputs, and no model
+		// (its offers are indexed by the catalogue it was trained with).
+		cat, err := s.src.catalogue(ctx, nil, s.now())
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		s.snap.Lock()
+		s.snap.cat, s.snap.model, s.snap.accounts, s.snap.built = cat, nil, nil, s.now()
+		s.snap.Unlock()
+		return cat, nil, nil, nil
+	}
 	cat, accounts, err := s.src.snapshotInputs(ctx, s.now())
 	if err != nil {
 		return nil, nil, nil, err
@@ -180,7 +193,7 @@ func (s *Service) Refresh(ctx context.Context, shard int, full bool, progress fu
 			continue
 		}
 		st.Accounts++
-		if full || stored[a.ID] != fingerprint(a) {
+		if full || stored[a.ID] != stamp(a, s.now()) {
 			todo = append(todo, a)
 		}
 	}
@@ -219,7 +232,7 @@ func RankAll(ctx context.Context, cat *Catalogue, model *Model, accounts []*Acco
 		out = out[:len(part)]
 		parallel(len(part), func(i int) {
 			a := part[i]
-			out[i] = Result{Account: a.ID, Items: Rank(cat, model, a, tie(a.ID), opt), Fingerprint: fingerprint(a), Model: modelVersion(model), ComputedAt: now}
+			out[i] = Result{Account: a.ID, Items: Rank(cat, model, a, tie(a.ID), opt), Fingerprint: stamp(a, now), Model: modelVersion(model), ComputedAt: now}
 		})
 		if err := sink(out); err != nil {
 			return err
@@ -240,7 +253,7 @@ func (s *Service) ForAccount(ctx context.Context, account string) (Result, error
 	if err != nil {
 		return Result{}, err
 	}
-	fp := fingerprint(&a)
+	fp := stamp(&a, s.now())
 	r, err := s.src.Store.Result(ctx, account)
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return Result{}, err
