@@ -25,8 +25,12 @@ func (e *testEnv) withSessionAhead(t *testing.T) {
 	}
 }
 
-func TestMyRecommendations(t *testing.T) {
-	e := newEnv(t)
+func TestMyRecommendations(t *testing.T) { testMyRecommendations(t, newEnv(t)) }
+
+// TestMyRecommendationsMongo is the same on MongoDB (FerretDB).
+func TestMyRecommendationsMongo(t *testing.T) { testMyRecommendations(t, newMongoEnv(t)) }
+
+func testMyRecommendations(t *testing.T, e *testEnv) {
 	e.withSessionAhead(t)
 	learner := e.token(t, auth.Learner, "acc-reco")
 	problem(t, e.do(req{method: "GET", path: "/api/v1/recommendations/trainings"}), http.StatusUnauthorized, "")
