@@ -363,3 +363,35 @@ func TestTiesFollowTheKeyedHash(t *testing.T) {
 		}
 	}
 }
+
+// TestShardsSplitTheAccounts runs the shards of one batch as two
+// replicas would, each its own service over the shared store: every
+// account is recomputed by exactly one shard.
+func TestShardsSplitTheAccounts(t *testing.T) {
+	ctx := context.Background()
+	w := newWorld(t)
+	replica := func() *recommend.Service {
+		return recommend.NewService(recommend.Sources{Store: w.store, Dossiers: w.store, Enrolment: w.store, Offers: w.store, Graph: w.graph,
+			Flags: flags{}, Places: geo.Default()}, recommend.Config{Shards: 3, Model: recommend.ModelConfig{ALS: recommend.ALSConfig{Seed: 1}, Groups: 2}},
+			w.keys, func() time.Time { return epoch })
+	}
+	a, b := replica(), replica()
+	total := 0
+	for shard, svc := range []*recommend.Service{a, b, a} {
+		st, err := svc.Refresh(ctx, shard, false, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += st.Recomputed
+	}
+	if total != 27 {
+		t.Errorf("the shards recomputed %d accounts, want the 27 once each", total)
+	}
+	n := 0
+	if err := w.store.EachResultStamp(ctx, func(string, string) error { n++; return nil }); err != nil || n != 27 {
+		t.Errorf("%d results stored, %v", n, err)
+	}
+	if _, err := a.Refresh(ctx, 3, false, nil); err == nil {
+		t.Error("shard 3 of 3 accepted")
+	}
+}
