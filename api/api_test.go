@@ -335,6 +335,16 @@ func (e *testEnv) routes(tb testing.TB) []route {
 		{"POST", "/api/v1/funders/rules/" + e.lyon.ID + "/budget", `{"amount_cents":100}`, false},
 		{"POST", "/api/v1/admin/employment-declarations", `{"csv":""}`, false},
 		{"POST", "/api/v1/payments/webhook/card", `{}`, false},
+
+		// Training recommendations and the widget (recommendations_test.go).
+		{"GET", "/api/v1/recommendations/trainings", "", false},
+		{"GET", "/api/v1/me/recommendation-preferences", "", false},
+		{"PUT", "/api/v1/me/recommendation-preferences", `{"targets":[],"views_consent":false}`, false},
+		{"POST", "/api/v1/me/viewed-offers", `{"offer_id":"x"}`, false},
+		{"GET", "/api/v1/widget/trainings?key=wk_example", "", true},
+		{"GET", "/api/v1/admin/widget-keys", "", false},
+		{"POST", "/api/v1/admin/widget-keys", `{"site":"x","origins":["https://x.example"]}`, false},
+		{"DELETE", "/api/v1/admin/widget-keys/" + e.lyon.ID, "", false},
 	}
 }
 
@@ -414,6 +424,10 @@ func TestWrongRoleIsForbidden(t *testing.T) {
 		{"GET /api/v1/me/skills", auth.Employer},
 		{"GET /api/v1/me/gap?occupation=M1805", auth.Provider},
 		{"GET /api/v1/me/passerelles", auth.Admin},
+		{"GET /api/v1/recommendations/trainings", auth.Provider},
+		{"PUT /api/v1/me/recommendation-preferences", auth.Employer},
+		{"POST /api/v1/admin/widget-keys", auth.Learner},
+		{"DELETE /api/v1/admin/widget-keys/" + e.lyon.ID, auth.Controller},
 	} {
 		t.Run(string(c.role)+" "+c.route, func(t *testing.T) {
 			r, ok := byRoute[c.route]
