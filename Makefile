@@ -20,10 +20,11 @@ lint:
 # and HTTP reads (benchmarks.md), the money path (benchmarks-money.md), the
 # skills graph and importers (benchmarks-skills.md), the search against
 # Bleve (benchmarks-search.md), the profiles' persisted paths on both stores
-# (benchmarks-profiles-stores.md); then the sections appended at the end of
-# benchmarks.md, after scripts/bench which rewrites that file: job matching,
-# controls' nightly scan, attestations and transparency log, the MongoDB
-# hot account, recommendations.
+# (benchmarks-profiles-stores.md), the training recommendations
+# (benchmarks-recommendations.md; RECO_ACCOUNTS and friends set its scale);
+# then the sections appended at the end of benchmarks.md, after scripts/bench
+# which rewrites that file: job matching, controls' nightly scan,
+# attestations and transparency log, the MongoDB hot account.
 bench:
 	scripts/bench
 	scripts/bench-money
@@ -34,6 +35,7 @@ bench:
 	scripts/bench-profiles
 	scripts/bench-profiles-stores
 	scripts/bench-replicas
+	scripts/bench-recommend
 
 # Regenerates the embedded gazetteer from the npm packages (see geo/gen).
 geodata:

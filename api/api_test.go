@@ -363,6 +363,16 @@ func (e *testEnv) routes(tb testing.TB) []route {
 		{"DELETE", "/api/v1/organisations/" + e.lyon.ID + "/members/" + testMember, "", false},
 		{"GET", "/api/v1/accounts/" + e.lyon.ID + "/contact", "", false},
 		{"PUT", "/api/v1/accounts/" + e.lyon.ID + "/contact", `{}`, false},
+
+		// Training recommendations and the widget (recommendations_test.go).
+		{"GET", "/api/v1/recommendations/trainings", "", false},
+		{"GET", "/api/v1/me/recommendation-preferences", "", false},
+		{"PUT", "/api/v1/me/recommendation-preferences", `{"targets":[],"views_consent":false}`, false},
+		{"POST", "/api/v1/me/viewed-offers", `{"offer_id":"x"}`, false},
+		{"GET", "/api/v1/widget/trainings?key=wk_example", "", true},
+		{"GET", "/api/v1/admin/widget-keys", "", false},
+		{"POST", "/api/v1/admin/widget-keys", `{"site":"x","origins":["https://x.example"]}`, false},
+		{"DELETE", "/api/v1/admin/widget-keys/" + e.lyon.ID, "", false},
 	}, append(e.jobRoutes(), e.profileRouteTable(tb)...)...) // api/matching_test.go, api/profiles_test.go
 }
 
@@ -453,6 +463,10 @@ func TestWrongRoleIsForbidden(t *testing.T) {
 		{"POST /api/v1/controls/alerts/" + e.lyon.ID + "/actions", auth.Employer},
 		{"POST /api/v1/controls/screenings", auth.Learner},
 		{"GET " + o + "/review", auth.Learner},
+		{"GET /api/v1/recommendations/trainings", auth.Provider},
+		{"PUT /api/v1/me/recommendation-preferences", auth.Employer},
+		{"POST /api/v1/admin/widget-keys", auth.Learner},
+		{"DELETE /api/v1/admin/widget-keys/" + e.lyon.ID, auth.Controller},
 	} {
 		t.Run(string(c.role)+" "+c.route, func(t *testing.T) {
 			r, ok := byRoute[c.route]

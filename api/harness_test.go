@@ -26,6 +26,7 @@ import (
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/matching"
+	"github.com/parcours/parcours/matching/recommend"
 	"github.com/parcours/parcours/orgs"
 	"github.com/parcours/parcours/profiles"
 	"github.com/parcours/parcours/search"
@@ -34,6 +35,7 @@ import (
 	"github.com/parcours/parcours/store/bolt"
 	"github.com/parcours/parcours/store/mongo"
 	"github.com/parcours/parcours/store/mongo/mongotest"
+	"github.com/parcours/parcours/store/storetest"
 )
 
 func TestMain(m *testing.M) { mongotest.Main(m) }
@@ -81,6 +83,9 @@ type testEnv struct {
 	// the link shareSecret shares.
 	profiles    *profiles.Service
 	profileCred string
+
+	recs   *recommend.Service
+	widget *recommend.Widget
 
 	lyon, villeurbanne, nocert marketplace.Provider
 	offer, draft, otherOffer   marketplace.Offer
@@ -156,6 +161,16 @@ func newEnvOn(tb testing.TB, store testStore, b *bolt.Store, opts ...func(*api.D
 	e.cat.Observe(e.index)
 	e.neutrality = search.NewMonitor(e.index, nil, 20, 3, 10)
 	e.orgs = orgs.NewService(store.(orgs.Store), store, store.(orgs.Revoker), orgs.Config{})
+	// Training recommendations over the same store and graph, with the
+	// widget key the OpenAPI examples name.
+	rs := store.(storetest.RecommendStore)
+	e.recs = recommend.NewService(recommend.Sources{Store: rs, Dossiers: rs, Enrolment: rs, Offers: store, Graph: g, Places: geo.Default()},
+		recommend.Config{}, search.NewKeys([]byte("test-search-key"), time.Hour, nil), nil)
+	e.recs.SetLive(e.index)
+	e.widget = recommend.NewWidget(rs, 0, nil)
+	if err := rs.CreateWidgetKey(context.Background(), recommend.WidgetKey{ID: "wk_example", Site: "Exemple", Origins: []string{"https://mairie.example"}, PerMinute: 100000, CreatedAt: time.Now()}); err != nil {
+		tb.Fatal(err)
+	}
 	d := api.Deps{
 		Orgs:           e.orgs,
 		Graph:          g,
@@ -168,6 +183,9 @@ func newEnvOn(tb testing.TB, store testStore, b *bolt.Store, opts ...func(*api.D
 		Index:          e.index,
 		Neutrality:     e.neutrality,
 		Controls:       e.ctl,
+
+		Recommendations: e.recs,
+		Widget:          e.widget,
 
 		StepUp:        auth.StepUp{ACR: "eidas2", MaxAge: 10 * time.Minute},
 		MaxBodyBytes:  testMaxBody,

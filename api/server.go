@@ -19,6 +19,7 @@ import (
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/matching"
+	"github.com/parcours/parcours/matching/recommend"
 	"github.com/parcours/parcours/orgs"
 	"github.com/parcours/parcours/profiles"
 	"github.com/parcours/parcours/search"
@@ -95,6 +96,10 @@ type Deps struct {
 	// screening, the providers' view of their offers' review, and notes
 	// enrolment requests for the fraud detectors.
 	Controls *controls.Service
+	// Recommendations, when set, serves the training recommendations;
+	// Widget checks the keys of the embeddable widget.
+	Recommendations *recommend.Service
+	Widget          *recommend.Widget
 }
 
 // Server is the HTTP API. It is an http.Handler, safe for concurrent use.
@@ -206,6 +211,9 @@ func (s *Server) routes() {
 	}
 	if s.Backup != nil {
 		v1.POST("/admin/backup", s.handler(s.backup))
+	}
+	if s.Recommendations != nil {
+		s.recommendationRoutes(v1)
 	}
 	if s.Enrolment != nil {
 		s.moneyRoutes(v1)

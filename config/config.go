@@ -38,6 +38,8 @@ type Config struct {
 	Profiles  Profiles  `yaml:"profiles"`
 	// Housekeeping purges what the service no longer needs.
 	Housekeeping Housekeeping `yaml:"housekeeping"`
+	// Recommendations configures the training recommendations and their widget.
+	Recommendations Recommendations `yaml:"recommendations"`
 }
 
 // Profiles configures career profiles and their transparency log.
@@ -62,6 +64,23 @@ type Housekeeping struct {
 	ChangeRetention time.Duration `yaml:"change_retention"`
 	// LeaseRetention is how long job leases and version claims are kept.
 	LeaseRetention time.Duration `yaml:"lease_retention"`
+}
+
+// Recommendations configures the training recommendations.
+type Recommendations struct {
+	// Schedule is when the batch retrains the model and recomputes the
+	// accounts whose inputs changed (cron, UTC).
+	Schedule string `yaml:"schedule"`
+	// Shards splits the accounts into that many jobs, which replicas share
+	// through the jobs' leases.
+	Shards int `yaml:"shards"`
+	// TopK is how many trainings are stored per account.
+	TopK int `yaml:"top_k"`
+	// Factors, Iterations: the collaborative model's size and training.
+	Factors    int `yaml:"factors"`
+	Iterations int `yaml:"iterations"`
+	// WidgetPerMinute is the default request budget of a widget key.
+	WidgetPerMinute int `yaml:"widget_per_minute"`
 }
 
 // Money configures training accounts, dossiers and payments.
@@ -329,7 +348,8 @@ func Default() Config {
 			KeyRotation: 24 * time.Hour, ProviderCap: 3, DefaultPerPage: 20, MaxPerPage: 100,
 			Neutrality: Neutrality{Schedule: "17 * * * *", Clients: 200, Queries: 50, LogSize: 5000, TopK: 20},
 		},
-		Log: Log{Level: "info", Format: "text"},
+		Log:             Log{Level: "info", Format: "text"},
+		Recommendations: Recommendations{Schedule: "40 3 * * *", Shards: 4, TopK: 20, Factors: 32, Iterations: 8, WidgetPerMinute: 120},
 		Money: Money{
 			CoPayments:            []string{"2024-05-02=10000", "2025-01-01=10223"},
 			EvaluationReleaseDays: 30,
@@ -648,6 +668,24 @@ func (c Config) Validate() error {
 		if m.SkillModel.Timeout <= 0 || m.SkillModel.Timeout > time.Minute {
 			bad("matching.skill_model.timeout", "must be a positive duration up to 1m")
 		}
+	}
+	if r := c.Recommendations; len(strings.Fields(r.Schedule)) != 5 && !strings.HasPrefix(r.Schedule, "@") {
+		bad("recommendations.schedule", "%q is not a 5-field cron schedule", r.Schedule)
+	}
+	if n := c.Recommendations.Shards; n < 1 || n > 256 {
+		bad("recommendations.shards", "must be from 1 to 256")
+	}
+	if n := c.Recommendations.TopK; n < 1 || n > 100 {
+		bad("recommendations.top_k", "must be from 1 to 100")
+	}
+	if n := c.Recommendations.Factors; n < 4 || n > 256 {
+		bad("recommendations.factors", "must be from 4 to 256")
+	}
+	if n := c.Recommendations.Iterations; n < 1 || n > 100 {
+		bad("recommendations.iterations", "must be from 1 to 100")
+	}
+	if n := c.Recommendations.WidgetPerMinute; n < 1 || n > 100000 {
+		bad("recommendations.widget_per_minute", "must be from 1 to 100000")
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

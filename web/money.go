@@ -165,6 +165,8 @@ type accountView struct {
 	NewDevices []string
 	Movements  []movementRow
 	Dossiers   []dossierRow
+	// Recommendations is the recommended trainings section (recommend.go).
+	Recommendations *recoView
 }
 
 var doneMessages = map[string]string{
@@ -176,6 +178,8 @@ var doneMessages = map[string]string{
 	"proposer":   "La proposition est envoyée à l’apprenant.",
 	"entree":     "L’entrée en formation est déclarée.",
 	"sortie":     "La sortie de formation est déclarée.",
+
+	"recommandations": "Vos préférences sont enregistrées : vos recommandations en tiennent compte.",
 }
 
 func (p *Pages) account(c *gin.Context) (response, error) {
@@ -217,6 +221,7 @@ func (p *Pages) account(c *gin.Context) (response, error) {
 		r.CanEvaluate = d.State == marketplace.ServiceDoneDeclared || d.State == marketplace.ServiceDoneValidated && !d.Evaluated
 		v.Dossiers = append(v.Dossiers, r)
 	}
+	v.Recommendations = p.recommendationsSection(c, a.ID)
 	c.Header("Cache-Control", "no-store")
 	return response{page: "account.html", title: "Mon compte formation", nav: "compte", data: v}, nil
 }

@@ -137,6 +137,7 @@ func (p *Pages) offer(c *gin.Context) (response, error) {
 		return response{}, err
 	}
 	v.Enrol, v.EnrolURL = p.enrolForm(c, o, ss), "/formations/"+o.ID+"/inscription"
+	p.recordView(c, o)
 	return response{page: "offer.html", title: o.Title, data: v}, nil
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/parcours/parcours/controls"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
+	"github.com/parcours/parcours/matching/recommend"
 	"github.com/parcours/parcours/orgs"
 	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/skills"
@@ -42,6 +43,9 @@ type stack struct {
 	fix   fixture
 	// ctl is the automatic controls and their review.
 	ctl *controls.Service
+	// recs and widget are the training recommendations and their widget.
+	recs   *recommend.Service
+	widget *recommend.Widget
 }
 
 // newStack builds the service over a fresh store holding the fixture
@@ -105,8 +109,13 @@ func newStackWith(t testing.TB, demoMode bool, extra *marketplace.Catalogue, opt
 	cat.SetGate(ctl)
 	ctl.Attach(enrol, cat)
 	orgService := orgs.NewService(store, store, store, orgs.Config{})
+	recs := recommend.NewService(recommend.Sources{Store: store, Dossiers: store, Enrolment: store, Offers: store, Graph: graph, Places: places, Log: log},
+		recommend.Config{}, search.NewKeys([]byte("web-test-search-key"), time.Hour, nil), nil)
+	recs.SetLive(ix)
+	widget := recommend.NewWidget(store, 0, nil)
 	d := Deps{Log: log, Catalogue: cat, Index: ix, Places: places, Tokens: tokens, Enrolment: enrol, Demo: demoMode, TokenTTL: time.Hour, Graph: graph, Neutrality: monitor,
-		Sessions: store, Links: store, Devices: store, Attempts: store, Orgs: orgService, StepUp: auth.StepUp{ACR: "eidas2", MaxAge: 10 * time.Minute}, Controls: ctl}
+		Sessions: store, Links: store, Devices: store, Attempts: store, Orgs: orgService, StepUp: auth.StepUp{ACR: "eidas2", MaxAge: 10 * time.Minute}, Controls: ctl,
+		Recommendations: recs, Widget: widget}
 	if opt != nil {
 		opt(&d)
 	}
@@ -119,11 +128,13 @@ func newStackWith(t testing.TB, demoMode bool, extra *marketplace.Catalogue, opt
 		// The browser loads a page and its assets quickly; the limit
 		// itself is api's business and tested there.
 		RatePerSecond: 10000, RateBurst: 10000, PublicURL: d.PublicURL, Controls: ctl,
+		Recommendations: d.Recommendations, Widget: d.Widget,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &stack{server: srv, pages: pages, store: store, catalogue: cat, index: ix, monitor: monitor, tokens: tokens, enrol: enrol, orgs: orgService, shift: shift, fix: fix, ctl: ctl}
+	return &stack{server: srv, pages: pages, store: store, catalogue: cat, index: ix, monitor: monitor, tokens: tokens, enrol: enrol, orgs: orgService, shift: shift, fix: fix, ctl: ctl,
+		recs: recs, widget: widget}
 }
 
 type testWriter struct{ t testing.TB }

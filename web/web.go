@@ -24,6 +24,7 @@ import (
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/matching"
+	"github.com/parcours/parcours/matching/recommend"
 	"github.com/parcours/parcours/orgs"
 	"github.com/parcours/parcours/profiles"
 	"github.com/parcours/parcours/search"
@@ -88,6 +89,10 @@ type Deps struct {
 	// Profiles, when set, adds the career profile pages (/mon-profil, the
 	// shared profile and CV, /verifier).
 	Profiles *profiles.Service
+	// Recommendations, when set, adds the recommendations section of the
+	// learner's page; Widget, the embeddable widget (widget.js).
+	Recommendations *recommend.Service
+	Widget          *recommend.Widget
 }
 
 // Pages is the set of HTML pages. It implements api.Pages. It is safe for
@@ -224,6 +229,9 @@ func (p *Pages) Register(r gin.IRouter) {
 	}
 	if p.Profiles != nil {
 		p.registerProfiles(g)
+	}
+	if p.Recommendations != nil {
+		p.registerRecommendations(g)
 	}
 }
 

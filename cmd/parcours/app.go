@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/parcours/parcours/auth"
@@ -16,6 +18,7 @@ import (
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/matching"
+	"github.com/parcours/parcours/matching/recommend"
 	"github.com/parcours/parcours/profiles"
 	"github.com/parcours/parcours/search"
 	"github.com/parcours/parcours/secrets"
@@ -66,6 +69,13 @@ type app struct {
 	// memory was built from the store: following from it misses no other
 	// replica's write (re-applying one is harmless).
 	feedFrom int64
+	// Training recommendations (wire_recommendations.go): built on first
+	// use; progress is where `jobs run` draws its progress bars.
+	recsOnce sync.Once
+	recs     *recommend.Service
+	widget   *recommend.Widget
+	recsErr  error
+	progress io.Writer
 }
 
 func openApp(ctx context.Context, cfg config.Config, log *slog.Logger) (*app, error) {

@@ -154,10 +154,24 @@ func cmdJobs(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if fs.NArg() != 1 {
 		return fmt.Errorf("jobs run: name one job (see `parcours jobs list`)")
 	}
+	a.progress = stderr
 	for _, j := range all {
 		if j.Name == fs.Arg(0) {
 			return j.Run(ctx)
 		}
+	}
+	// A name may also stand for a group of jobs: NAME-1-of-4, NAME-2-of-4...
+	ran := false
+	for _, j := range all {
+		if strings.HasPrefix(j.Name, fs.Arg(0)+"-") {
+			if err := j.Run(ctx); err != nil {
+				return err
+			}
+			ran = true
+		}
+	}
+	if ran {
+		return nil
 	}
 	return fmt.Errorf("jobs run: no job named %q (see `parcours jobs list`)", fs.Arg(0))
 }

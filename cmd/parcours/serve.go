@@ -147,6 +147,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	orgService := a.newOrgs()
+	recs, widget, err := a.recommendations()
+	if err != nil {
+		return err
+	}
 	pages, err := web.New(web.Deps{
 		Log: log, Catalogue: a.catalogue, Index: a.index, Places: a.places, Tokens: a.tokens, Enrolment: a.enrolment,
 		Demo: cfg.Demo.Enabled, TokenTTL: cfg.Auth.TokenTTL, Graph: a.graph, Neutrality: a.monitor, Ratings: a.enrolment,
@@ -155,7 +159,8 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Matching: a.matching,
 		Controls: a.controls,
 		Orgs:     orgService, Attempts: a.orgStore(), SignInLimits: signInLimits(cfg),
-		Profiles: a.profiles,
+		Profiles:        a.profiles,
+		Recommendations: recs, Widget: widget,
 	})
 	if err != nil {
 		return err
@@ -171,9 +176,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Profiles:     a.profiles,
 		MaxBodyBytes: cfg.Server.MaxBodyBytes, RatePerSecond: cfg.RateLimit.PerSecond, RateBurst: cfg.RateLimit.Burst,
 		TrustedProxies: cfg.Server.TrustedProxies, Registry: reg, PublicURL: cfg.Server.PublicURL,
-		Matching: a.matching,
-		Controls: a.controls,
-		Orgs:     orgService,
+		Matching:        a.matching,
+		Controls:        a.controls,
+		Orgs:            orgService,
+		Recommendations: recs, Widget: widget,
 	})
 	if err != nil {
 		return err

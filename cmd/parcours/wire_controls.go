@@ -44,7 +44,7 @@ func init() {
 // certificationLookup is the optional capability of a skills graph to
 // find a certification of its referential.
 type certificationLookup interface {
-	Certification(code string) (skills.Certification, bool)
+	Certification(ctx context.Context, code string) (skills.Certification, bool)
 }
 
 // newControls builds the controls over the app's store. The graph is read
@@ -54,9 +54,9 @@ func newControls(a *app, enrol marketplace.EnrolmentStore, log *slog.Logger) (*c
 	if !ok {
 		return nil, fmt.Errorf("store.driver %q keeps no control alerts", a.cfg.Store.Driver)
 	}
-	registry := controls.RegistryFunc(func(_ context.Context, code string) (string, bool, error) {
+	registry := controls.RegistryFunc(func(ctx context.Context, code string) (string, bool, error) {
 		if g, ok := a.graph.(certificationLookup); ok {
-			c, found := g.Certification(code)
+			c, found := g.Certification(ctx, code)
 			return c.Title, found && c.Active, nil
 		}
 		return "", false, nil

@@ -392,10 +392,11 @@ func (s *Store) PruneSignals(ctx context.Context, before time.Time) (int, error)
 	}
 }
 
-// EachDossier implements controls.DossierScanner (in ID order), reading
+// EachDossier implements controls.DossierScanner and
+// recommend.DossierScanner (in ID order), reading
 // in batches so that a long scan does not hold one read transaction.
 func (s *Store) EachDossier(ctx context.Context, fn func(marketplace.Dossier) error) error {
-	return s.each(ctx, bDossiers, func(v []byte) error {
+	return s.scanBucket(ctx, bDossiers, func(v []byte) error {
 		var d marketplace.Dossier
 		if err := jsonUnmarshal(v, &d); err != nil {
 			return err
@@ -406,49 +407,11 @@ func (s *Store) EachDossier(ctx context.Context, fn func(marketplace.Dossier) er
 
 // EachEvaluation implements controls.DossierScanner.
 func (s *Store) EachEvaluation(ctx context.Context, fn func(marketplace.Evaluation) error) error {
-	return s.each(ctx, bEvaluations, func(v []byte) error {
+	return s.scanBucket(ctx, bEvaluations, func(v []byte) error {
 		var e marketplace.Evaluation
 		if err := jsonUnmarshal(v, &e); err != nil {
 			return err
 		}
 		return fn(e)
 	})
-}
-
-func (s *Store) each(ctx context.Context, bucket []byte, fn func([]byte) error) error {
-	var after []byte
-	for {
-		var batch [][]byte
-		var last []byte
-		err := s.db.View(func(tx *bbolt.Tx) error {
-			c := tx.Bucket(bucket).Cursor()
-			k, v := c.First()
-			if after != nil {
-				k, v = c.Seek(after)
-				if k != nil && bytes.Equal(k, after) {
-					k, v = c.Next()
-				}
-			}
-			for ; k != nil && len(batch) < 5000; k, v = c.Next() {
-				batch = append(batch, bytes.Clone(v))
-				last = bytes.Clone(k)
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		for _, v := range batch {
-			if err := fn(v); err != nil {
-				return err
-			}
-		}
-		if len(batch) == 0 {
-			return nil
-		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		after = last
-	}
 }

@@ -246,39 +246,3 @@ func (s *Store) PruneSignals(ctx context.Context, before time.Time) (int, error)
 	}
 	return int(r.DeletedCount), nil
 }
-
-// EachDossier implements controls.DossierScanner.
-func (s *Store) EachDossier(ctx context.Context, fn func(marketplace.Dossier) error) error {
-	return eachRec(ctx, s, cDossiers, fn)
-}
-
-// EachEvaluation implements controls.DossierScanner.
-func (s *Store) EachEvaluation(ctx context.Context, fn func(marketplace.Evaluation) error) error {
-	return eachRec(ctx, s, cEvaluations, fn)
-}
-
-func eachRec[T any](ctx context.Context, s *Store, coll string, fn func(T) error) error {
-	// One cursor over the whole collection, in natural order: a range query
-	// per page would make the test server (FerretDB) scan the collection
-	// for every page. The cursor lives as long as the scan, not one
-	// operation's timeout.
-	cur, err := s.db.Collection(coll).Find(ctx, bson.M{}, options.Find().SetProjection(bson.M{"j": 1}).SetBatchSize(1000))
-	if err != nil {
-		return translate(err)
-	}
-	defer cur.Close(context.WithoutCancel(ctx))
-	for cur.Next(ctx) {
-		var r rec
-		if err := cur.Decode(&r); err != nil {
-			return translate(err)
-		}
-		var v T
-		if err := decode(r.J, &v); err != nil {
-			return err
-		}
-		if err := fn(v); err != nil {
-			return err
-		}
-	}
-	return translate(cur.Err())
-}

@@ -55,3 +55,7 @@ func TestMatchingConformance(t *testing.T) {
 func TestControlsConformance(t *testing.T) {
 	storetest.RunControls(t, func(t *testing.T) storetest.ControlsStore { return open(t) })
 }
+
+func TestRecommendConformance(t *testing.T) {
+	storetest.RunRecommend(t, func(t *testing.T) storetest.RecommendStore { return open(t) })
+}
