@@ -70,9 +70,11 @@ func TestMatchingConformance(t *testing.T) {
 }
 
 func TestControlsConformance(t *testing.T) {
+	bolt.SmallScanBatches(t)
 	storetest.RunControls(t, func(t *testing.T) storetest.ControlsStore { return open(t) })
 }
 
 func TestRecommendConformance(t *testing.T) {
+	bolt.SmallScanBatches(t)
 	storetest.RunRecommend(t, func(t *testing.T) storetest.RecommendStore { return open(t) })
 }

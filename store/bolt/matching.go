@@ -151,6 +151,10 @@ func (s *Store) JobOffersByEmployer(ctx context.Context, siret string) (out []ma
 	return out, err
 }
 
+// scanBatch is how many values scanBucket reads per read transaction (a
+// variable so that the tests cross batch boundaries with few records).
+var scanBatch = 1000
+
 // scanBucket calls fn with each value of a bucket, in key order, reading
 // in batches so that a long scan does not hold one read transaction.
 func (s *Store) scanBucket(ctx context.Context, bucket []byte, fn func(v []byte) error) error {
@@ -169,7 +173,7 @@ func (s *Store) scanBucket(ctx context.Context, bucket []byte, fn func(v []byte)
 			} else if key, v = c.Seek(after); key != nil && bytes.Equal(key, after) {
 				key, v = c.Next()
 			}
-			for ; key != nil && len(vals) < 1000; key, v = c.Next() {
+			for ; key != nil && len(vals) < scanBatch; key, v = c.Next() {
 				vals = append(vals, bytes.Clone(v))
 				after = bytes.Clone(key)
 			}
@@ -183,7 +187,7 @@ func (s *Store) scanBucket(ctx context.Context, bucket []byte, fn func(v []byte)
 				return err
 			}
 		}
-		if len(vals) < 1000 {
+		if len(vals) < scanBatch {
 			return ctx.Err()
 		}
 		if err := ctx.Err(); err != nil {
