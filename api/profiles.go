@@ -464,7 +464,11 @@ func (s *Server) verifyBundle(c *gin.Context) error {
 	if err != nil {
 		return invalid("body", "%s", err.Error())
 	}
-	c.JSON(http.StatusOK, s.Profiles.Notary().VerifyBundle(c, b))
+	rep, err := s.Profiles.Notary().VerifyBundle(c, b)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, rep)
 	return nil
 }
 
@@ -967,7 +971,11 @@ func (s *Server) consistencyProof(c *gin.Context) error {
 }
 
 func (s *Server) platformDID(c *gin.Context) error {
-	data, err := s.Profiles.Notary().PlatformDocument().Marshal()
+	d, err := s.Profiles.Notary().PlatformDocument(c)
+	if err != nil {
+		return err
+	}
+	data, err := d.Marshal()
 	if err != nil {
 		return err
 	}

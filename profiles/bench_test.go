@@ -70,7 +70,7 @@ func BenchmarkBundle(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			if r := e.svc.Notary().VerifyBundle(e.ctx, bu); !r.OK {
+			if r, err := e.svc.Notary().VerifyBundle(e.ctx, bu); err != nil || !r.OK {
 				b.Fatalf("%+v", r.Failed())
 			}
 		}
