@@ -51,6 +51,8 @@ func (s *Server) profileRoutes(r *gin.Engine, v1 *gin.RouterGroup) {
 	v1.POST("/issuers/:siret/revocations", s.handler(s.revokeCredential))
 
 	v1.POST("/admin/revocations", s.handler(s.adminRevoke))
+	v1.GET("/admin/platform-keys", s.handler(s.platformKeys))
+	v1.POST("/admin/platform-keys", s.handler(s.rotatePlatformKey))
 
 	v1.GET("/status-lists/:n", s.handler(s.statusList))
 	v1.GET("/transparency-log/checkpoint", s.handler(s.latestCheckpoint))

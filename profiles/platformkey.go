@@ -16,23 +16,36 @@ import (
 const PlatformRole IssuerKind = "platform"
 
 // PlatformKeys returns the platform's key record: every key it ever had,
-// oldest first, each sealed under the seal key. The first call on a store
-// without one seeds it with the configured platform key, in service "since
-// always" (no creation time), so that what that key signed before keys
-// were kept in the store still verifies.
+// oldest first, each sealed under the seal key. Until the first rotation
+// stores it, the record is the configured platform key alone, in service
+// "since always" (no creation time): what that key signed before keys were
+// kept in the store still verifies, and reading changes nothing.
 func (n *Notary) PlatformKeys(ctx context.Context) (Issuer, error) {
 	i, err := n.store.Issuer(ctx, PlatformIssuer)
-	if !errors.Is(err, ErrNotFound) {
-		return i, err
-	}
-	now := n.now().UTC().Truncate(time.Millisecond)
-	i = Issuer{SIRET: PlatformIssuer, Kind: PlatformRole, Name: "Parcours", Custody: PlatformKey,
-		Keys: []IssuerKey{n.sealedKey(PlatformIssuer, n.platformKey, time.Time{})}, CreatedAt: now, UpdatedAt: now, Version: 1}
-	err = n.store.CreateIssuer(ctx, i)
-	if errors.Is(err, ErrConflict) { // another replica seeded it first
-		return n.store.Issuer(ctx, PlatformIssuer)
+	if errors.Is(err, ErrNotFound) {
+		return n.seedRecord(), nil
 	}
 	return i, err
+}
+
+// seedRecord is the platform's key record before any rotation.
+func (n *Notary) seedRecord() Issuer {
+	now := n.now().UTC().Truncate(time.Millisecond)
+	return Issuer{SIRET: PlatformIssuer, Kind: PlatformRole, Name: "Parcours", Custody: PlatformKey,
+		Keys: []IssuerKey{n.sealedKey(PlatformIssuer, n.platformKey, time.Time{})}, CreatedAt: now, UpdatedAt: now, Version: 1}
+}
+
+// storePlatformKeys stores the seed record unless the store holds one
+// (another replica may store it at the same time: one wins, with the same
+// key).
+func (n *Notary) storePlatformKeys(ctx context.Context) error {
+	if _, err := n.store.Issuer(ctx, PlatformIssuer); !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if err := n.store.CreateIssuer(ctx, n.seedRecord()); err != nil && !errors.Is(err, ErrConflict) {
+		return err
+	}
+	return nil
 }
 
 // PlatformDocument returns the platform's DID document, served at
@@ -69,7 +82,7 @@ func (s *Service) RotatePlatformKey(ctx context.Context) (Issuer, error) {
 	if s.notary == nil {
 		return Issuer{}, fmt.Errorf("no notary: %w", ErrConflict)
 	}
-	if _, err := s.notary.PlatformKeys(ctx); err != nil {
+	if err := s.notary.storePlatformKeys(ctx); err != nil {
 		return Issuer{}, err
 	}
 	return s.RotateKey(ctx, PlatformIssuer, "")
