@@ -89,8 +89,12 @@ func (s *Service) makeKey(siret string, c Custody, pub ed25519.PublicKey, at tim
 	return IssuerKey{ID: credential.EncodeMultikey(pub), Public: pub, Created: at.UTC().Truncate(time.Second)}, nil
 }
 
-// Issuer returns a registered issuer.
+// Issuer returns a registered issuer; the platform's own key record
+// (PlatformIssuer) is not one (see Notary.PlatformKeys).
 func (s *Service) Issuer(ctx context.Context, siret string) (Issuer, error) {
+	if siret == PlatformIssuer {
+		return Issuer{}, fmt.Errorf("issuer %s: %w", siret, ErrNotFound)
+	}
 	return s.store.Issuer(ctx, siret)
 }
 

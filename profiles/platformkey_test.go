@@ -168,3 +168,18 @@ func TestPlatformKeyRotation(t *testing.T) {
 		t.Fatalf("a second rotation: %+v, %v", second.Keys, err)
 	}
 }
+
+// The platform's key record is not an issuer: it is not listed as one,
+// and the issuer's operations cannot reach it.
+func TestPlatformRecordIsNoIssuer(t *testing.T) {
+	e := newEnv(t)
+	if _, err := e.svc.RotatePlatformKey(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Issuer(e.ctx, profiles.PlatformIssuer); !errors.Is(err, marketplace.ErrNotFound) {
+		t.Fatalf("the platform's key record read as an issuer: %v", err)
+	}
+	if _, _, err := e.svc.Attest(e.ctx, profiles.PlatformIssuer, employment(nirAlice)); err == nil {
+		t.Fatal("attesting as the platform's key record must fail")
+	}
+}
