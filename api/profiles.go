@@ -51,6 +51,8 @@ func (s *Server) profileRoutes(r *gin.Engine, v1 *gin.RouterGroup) {
 	v1.POST("/issuers/:siret/revocations", s.handler(s.revokeCredential))
 
 	v1.POST("/admin/revocations", s.handler(s.adminRevoke))
+	v1.GET("/admin/platform-keys", s.handler(s.platformKeys))
+	v1.POST("/admin/platform-keys", s.handler(s.rotatePlatformKey))
 
 	v1.GET("/status-lists/:n", s.handler(s.statusList))
 	v1.GET("/transparency-log/checkpoint", s.handler(s.latestCheckpoint))
@@ -464,7 +466,11 @@ func (s *Server) verifyBundle(c *gin.Context) error {
 	if err != nil {
 		return invalid("body", "%s", err.Error())
 	}
-	c.JSON(http.StatusOK, s.Profiles.Notary().VerifyBundle(c, b))
+	rep, err := s.Profiles.Notary().VerifyBundle(c, b)
+	if err != nil {
+		return err
+	}
+	c.JSON(http.StatusOK, rep)
 	return nil
 }
 
@@ -967,7 +973,11 @@ func (s *Server) consistencyProof(c *gin.Context) error {
 }
 
 func (s *Server) platformDID(c *gin.Context) error {
-	data, err := s.Profiles.Notary().PlatformDocument().Marshal()
+	d, err := s.Profiles.Notary().PlatformDocument(c)
+	if err != nil {
+		return err
+	}
+	data, err := d.Marshal()
 	if err != nil {
 		return err
 	}

@@ -448,6 +448,8 @@ func (e *testEnv) profileRouteTable(tb testing.TB) []route {
 		{"POST", iss + "/credentials", `{"credential":{}}`, false},
 		{"POST", iss + "/revocations", `{"credential_id":"x","reason":"x"}`, false},
 		{"POST", "/api/v1/admin/revocations", `{"credential_id":"x","reason":"x"}`, false},
+		{"GET", "/api/v1/admin/platform-keys", "", false},
+		{"POST", "/api/v1/admin/platform-keys", "", false},
 		{"GET", "/api/v1/status-lists/1", "", true},
 		{"GET", "/api/v1/transparency-log/checkpoint", "", true},
 		{"GET", "/api/v1/transparency-log/checkpoints/1", "", true},

@@ -89,8 +89,12 @@ func (s *Service) makeKey(siret string, c Custody, pub ed25519.PublicKey, at tim
 	return IssuerKey{ID: credential.EncodeMultikey(pub), Public: pub, Created: at.UTC().Truncate(time.Second)}, nil
 }
 
-// Issuer returns a registered issuer.
+// Issuer returns a registered issuer; the platform's own key record
+// (PlatformIssuer) is not one (see Notary.PlatformKeys).
 func (s *Service) Issuer(ctx context.Context, siret string) (Issuer, error) {
+	if siret == PlatformIssuer {
+		return Issuer{}, fmt.Errorf("issuer %s: %w", siret, ErrNotFound)
+	}
 	return s.store.Issuer(ctx, siret)
 }
 
@@ -113,13 +117,7 @@ func (s *Service) RotateKey(ctx context.Context, siret, publicKey string) (Issue
 			return Issuer{}, &v
 		}
 		now := s.clock()
-		at := now.Truncate(time.Second)
-		if last := i.Keys[len(i.Keys)-1].Created; !at.After(last) {
-			// Windows are to the second: two keys of one second would
-			// overlap. Wait for the next second rather than fail.
-			time.Sleep(last.Add(time.Second).Sub(now))
-			now, at = s.clock(), s.clock().Truncate(time.Second)
-		}
+		at := rotationTime(now, i.Keys[len(i.Keys)-1].Created)
 		k, err := s.makeKey(siret, i.Custody, pub, at)
 		if err != nil {
 			return Issuer{}, err
@@ -138,6 +136,23 @@ func (s *Service) RotateKey(ctx context.Context, siret, publicKey string) (Issue
 		return i, err
 	}
 	return Issuer{}, fmt.Errorf("issuer %s kept changing: %w", siret, ErrConflict)
+}
+
+// rotationTime is when a rotation made at now takes effect: the next whole
+// second (after the last key's creation). Proofs carry their creation time
+// to the second, so a boundary inside the current second would turn what
+// the old key signed earlier in that second into proofs "after
+// retirement"; until the boundary, signers keep using the old key, which
+// is still in service (Notary.signerOf picks keys by time).
+func rotationTime(now, last time.Time) time.Time {
+	at := now.UTC().Truncate(time.Second)
+	if at.Before(now) {
+		at = at.Add(time.Second)
+	}
+	if !at.After(last) {
+		at = last.Add(time.Second)
+	}
+	return at
 }
 
 // Attestation is what an issuer attests about a worker, who is named by
@@ -332,39 +347,30 @@ func (s *Service) Attest(ctx context.Context, siret string, a Attestation) (Entr
 	if err != nil {
 		return Entry{}, Credential{}, err
 	}
-	key, issuerDID, vm, err := s.signer(i)
+	sign, issuerDID, err := s.signer(i)
 	if err != nil {
 		return Entry{}, Credential{}, err
 	}
-	return s.issueLine(ctx, e, rec, issuerDID, key, vm)
+	return s.issueLine(ctx, e, rec, issuerDID, sign)
 }
 
-// signer returns the key the platform holds for an issuer, its did:web and
-// the verification method of the key now in service.
-func (s *Service) signer(i Issuer) (ed25519.PrivateKey, string, string, error) {
-	k, ok := i.Current()
-	if !ok {
-		return nil, "", "", fmt.Errorf("issuer %s has no key in service: %w", i.SIRET, ErrConflict)
-	}
-	key, err := s.notary.unseal(i.SIRET, k)
-	if err != nil {
-		return nil, "", "", err
+// signer returns the signing function of the keys the platform holds for
+// an issuer (the key in service at each time) and the issuer's did:web.
+func (s *Service) signer(i Issuer) (keyAt, string, error) {
+	if _, ok := i.Current(); !ok {
+		return nil, "", fmt.Errorf("issuer %s has no key in service: %w", i.SIRET, ErrConflict)
 	}
 	doc, err := s.notary.IssuerDocument(i)
 	if err != nil {
-		return nil, "", "", err
+		return nil, "", err
 	}
-	vm, err := doc.Current(s.now())
-	if err != nil {
-		return nil, "", "", err
-	}
-	return key, doc.ID, vm.ID, nil
+	return s.notary.signerOf(i.SIRET, i.Keys, doc), doc.ID, nil
 }
 
 // issueLine allocates the credential's status bit, signs, logs and
 // stores it, then adds the line and gives its skills to the graph.
-func (s *Service) issueLine(ctx context.Context, e Entry, rec Credential, issuerDID string, key ed25519.PrivateKey, vm string) (Entry, Credential, error) {
-	es, recs, err := s.issueLines(ctx, []Entry{e}, []Credential{rec}, issuerDID, key, vm)
+func (s *Service) issueLine(ctx context.Context, e Entry, rec Credential, issuerDID string, sign keyAt) (Entry, Credential, error) {
+	es, recs, err := s.issueLines(ctx, []Entry{e}, []Credential{rec}, issuerDID, sign)
 	if err != nil {
 		return Entry{}, Credential{}, err
 	}
@@ -374,7 +380,7 @@ func (s *Service) issueLine(ctx context.Context, e Entry, rec Credential, issuer
 // issueLines issues several lines of one issuer at once: one allocation of
 // status bits, one log append per thousand, one store write, then the
 // skills of each person concerned to the graph.
-func (s *Service) issueLines(ctx context.Context, es []Entry, recs []Credential, issuerDID string, key ed25519.PrivateKey, vm string) ([]Entry, []Credential, error) {
+func (s *Service) issueLines(ctx context.Context, es []Entry, recs []Credential, issuerDID string, sign keyAt) ([]Entry, []Credential, error) {
 	idx, err := s.store.NextStatusIndexes(ctx, len(recs))
 	if err != nil {
 		return nil, nil, err
@@ -385,7 +391,7 @@ func (s *Service) issueLines(ctx context.Context, es []Entry, recs []Credential,
 		recs[i].StatusIndex = idx[i]
 		vcs[i] = s.unsignedVC(ctx, es[i], recs[i], issuerDID, s.notary.statusEntry(idx[i]), at)
 	}
-	if recs, err = s.notary.issueBatch(ctx, recs, vcs, key, vm, at); err != nil {
+	if recs, err = s.notary.issueBatch(ctx, recs, vcs, sign, at); err != nil {
 		return nil, nil, err
 	}
 	if err := s.store.CreateIssued(ctx, recs, es); err != nil {
@@ -605,8 +611,11 @@ func (s *Service) AttestTraining(ctx context.Context, cat Catalogue, d marketpla
 		return Entry{}, false, err
 	}
 	rec := Credential{ID: id, PersonID: d.AccountID, IssuerID: PlatformIssuer, EntryID: e.ID, IssueLeaf: -1, RevokeLeaf: -1}
-	vm := s.notary.PlatformDocument().VerificationMethod[0].ID
-	e, _, err = s.issueLine(ctx, e, rec, s.notary.PlatformDID(), s.notary.platformKey, vm)
+	sign, err := s.notary.platformSigner(ctx)
+	if err != nil {
+		return Entry{}, false, err
+	}
+	e, _, err = s.issueLine(ctx, e, rec, s.notary.PlatformDID(), sign)
 	if errors.Is(err, ErrConflict) {
 		return Entry{}, false, nil // a concurrent call attested it first
 	}

@@ -94,7 +94,7 @@ func (s *Service) AttestBulk(ctx context.Context, siret string, r io.Reader) (Bu
 		}
 		return ""
 	}
-	key, issuerDID, vm, err := s.signer(i)
+	sign, issuerDID, err := s.signer(i)
 	if err != nil {
 		return rep, err
 	}
@@ -142,7 +142,7 @@ func (s *Service) AttestBulk(ctx context.Context, siret string, r io.Reader) (Bu
 	}
 	for from := 0; from < len(ready); from += bulkChunk {
 		to := min(from+bulkChunk, len(ready))
-		es, cs, err := s.issueLines(ctx, entries[from:to], recs[from:to], issuerDID, key, vm)
+		es, cs, err := s.issueLines(ctx, entries[from:to], recs[from:to], issuerDID, sign)
 		for n, at := range ready[from:to] {
 			l := &rep.Lines[at]
 			switch {

@@ -65,8 +65,11 @@ type NotaryConfig struct {
 	// its host names the did:web identifiers, and status lists are served
 	// under it.
 	BaseURL string
-	// PlatformKey signs what the platform attests and the status lists;
-	// LogKey signs the checkpoints; SealKey (32 bytes) seals issuers' keys.
+	// PlatformKey is the platform's first key, which signs what the
+	// platform attests and the status lists until the first rotation: it
+	// seeds the platform's key set in the store (see PlatformKeys) and is
+	// not used once that set exists. LogKey signs the checkpoints;
+	// SealKey (32 bytes) seals the platform's and issuers' keys.
 	PlatformKey ed25519.PrivateKey
 	LogKey      ed25519.PrivateKey
 	SealKey     []byte
@@ -127,14 +130,6 @@ func (n *Notary) LogKey() string { return n.signer.VerifierKey() }
 // Log returns the transparency log.
 func (n *Notary) Log() *tlog.Log { return n.log }
 
-// PlatformDocument returns the platform's DID document. Its one key has
-// been in service since always: the instance key is never rotated in place.
-func (n *Notary) PlatformDocument() *did.Document {
-	d, _ := did.New(n.platformDID)
-	d.AddKey(n.platformKey.Public().(ed25519.PublicKey), time.Time{})
-	return d
-}
-
 // IssuerDID returns the did:web identifier of an issuer.
 func (n *Notary) IssuerDID(siret string) (string, error) { return did.Issuer(n.host, siret) }
 
@@ -145,11 +140,16 @@ func (n *Notary) IssuerDocument(i Issuer) (*did.Document, error) {
 	if err != nil {
 		return nil, err
 	}
+	return keysDocument(id, i.Keys)
+}
+
+// keysDocument is the DID document of id listing keys with their windows.
+func keysDocument(id string, keys []IssuerKey) (*did.Document, error) {
 	d, err := did.New(id)
 	if err != nil {
 		return nil, err
 	}
-	for _, k := range i.Keys {
+	for _, k := range keys {
 		vm, err := d.AddKey(ed25519.PublicKey(k.Public), k.Created)
 		if err != nil {
 			return nil, err
@@ -163,18 +163,25 @@ func (n *Notary) IssuerDocument(i Issuer) (*did.Document, error) {
 	return d, nil
 }
 
-// newKey makes an issuer key held by the platform: its seed sealed with
-// the issuer's SIRET as associated data, so a sealed key cannot be moved
-// to another issuer.
-func (n *Notary) newKey(siret string, at time.Time) (IssuerKey, error) {
-	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+// newKey makes a key held by the platform for owner (an issuer's SIRET,
+// or PlatformIssuer).
+func (n *Notary) newKey(owner string, at time.Time) (IssuerKey, error) {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
 		return IssuerKey{}, err
 	}
+	return n.sealedKey(owner, priv, at), nil
+}
+
+// sealedKey is priv as a platform-held key of owner: its seed sealed with
+// owner as associated data, so a sealed key cannot be moved to another
+// issuer.
+func (n *Notary) sealedKey(owner string, priv ed25519.PrivateKey, at time.Time) IssuerKey {
 	nonce := make([]byte, n.aead.NonceSize())
 	rand.Read(nonce)
-	sealed := n.aead.Seal(nonce, nonce, priv.Seed(), []byte(siret))
-	return IssuerKey{ID: credential.EncodeMultikey(pub), Public: pub, Sealed: sealed, Created: at.UTC().Truncate(time.Second)}, nil
+	sealed := n.aead.Seal(nonce, nonce, priv.Seed(), []byte(owner))
+	pub := priv.Public().(ed25519.PublicKey)
+	return IssuerKey{ID: credential.EncodeMultikey(pub), Public: pub, Sealed: sealed, Created: at.UTC().Truncate(time.Second)}
 }
 
 func (n *Notary) unseal(siret string, k IssuerKey) (ed25519.PrivateKey, error) {
@@ -187,6 +194,28 @@ func (n *Notary) unseal(siret string, k IssuerKey) (ed25519.PrivateKey, error) {
 		return nil, fmt.Errorf("profiles: the issuer's sealed key does not open: %w", err)
 	}
 	return ed25519.NewKeyFromSeed(seed), nil
+}
+
+// keyAt returns the key to sign with at a time and its verification method.
+type keyAt func(at time.Time) (ed25519.PrivateKey, string, error)
+
+// signerOf returns the signing function of a platform-held key set: at
+// each time, the key the DID document d has in service then, so that a
+// proof never claims a key outside its window, even around a rotation.
+func (n *Notary) signerOf(owner string, keys []IssuerKey, d *did.Document) keyAt {
+	return func(at time.Time) (ed25519.PrivateKey, string, error) {
+		vm, err := d.Current(at.UTC().Truncate(time.Second))
+		if err != nil {
+			return nil, "", fmt.Errorf("%w: %w", err, ErrConflict)
+		}
+		for _, k := range keys {
+			if k.ID == vm.PublicKeyMultibase {
+				key, err := n.unseal(owner, k)
+				return key, vm.ID, err
+			}
+		}
+		return nil, "", fmt.Errorf("profiles: no stored key %s: %w", vm.ID, ErrConflict)
+	}
 }
 
 // statusListURL is the address of status list number list (from 1).
@@ -222,8 +251,15 @@ func (n *Notary) StatusListCredential(ctx context.Context, list int) ([]byte, er
 	if err != nil {
 		return nil, err
 	}
-	vm := n.PlatformDocument().VerificationMethod[0].ID
-	return credential.Issue(c, n.platformKey, vm, now)
+	sign, err := n.platformSigner(ctx)
+	if err != nil {
+		return nil, err
+	}
+	key, vm, err := sign(now)
+	if err != nil {
+		return nil, err
+	}
+	return credential.Issue(c, key, vm, now)
 }
 
 // maxLogBatch bounds the entries appended at once (the MongoDB log store
@@ -260,10 +296,14 @@ func (n *Notary) appendLog(ctx context.Context, entries ...[]byte) ([]uint64, er
 	return out, nil
 }
 
-// issueBatch signs each credential with key under vm, appends their
+// issueBatch signs each credential with the key sign gives at, appends their
 // issuances to the log in as few appends as it can, and returns the
 // records with their documents and leaves; the caller stores them.
-func (n *Notary) issueBatch(ctx context.Context, recs []Credential, vcs []*credential.Credential, key ed25519.PrivateKey, vm string, at time.Time) ([]Credential, error) {
+func (n *Notary) issueBatch(ctx context.Context, recs []Credential, vcs []*credential.Credential, sign keyAt, at time.Time) ([]Credential, error) {
+	key, vm, err := sign(at)
+	if err != nil {
+		return nil, err
+	}
 	entries := make([][]byte, len(recs))
 	for i, vc := range vcs {
 		doc, err := credential.Issue(vc, key, vm, at)
@@ -393,7 +433,11 @@ func (n *Notary) Bundle(ctx context.Context, c Credential) (*verify.Bundle, erro
 		return nil, fmt.Errorf("credential %s is not issued: %w", c.ID, ErrConflict)
 	}
 	b := &verify.Bundle{Credential: json.RawMessage(c.Document)}
-	platform, err := n.PlatformDocument().Marshal()
+	pd, err := n.PlatformDocument(ctx)
+	if err != nil {
+		return nil, err
+	}
+	platform, err := pd.Marshal()
 	if err != nil {
 		return nil, err
 	}
@@ -431,7 +475,11 @@ func (n *Notary) Bundle(ctx context.Context, c Credential) (*verify.Bundle, erro
 // Resolver returns the DID documents this instance serves, for verifying
 // what it holds: the platform's and every issuer's named.
 func (n *Notary) Resolver(ctx context.Context, issuerIDs ...string) (*did.Resolver, error) {
-	r := did.NewResolver(n.PlatformDocument())
+	pd, err := n.PlatformDocument(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r := did.NewResolver(pd)
 	for _, id := range issuerIDs {
 		i, err := n.store.Issuer(ctx, id)
 		if err != nil {
@@ -448,10 +496,16 @@ func (n *Notary) Resolver(ctx context.Context, issuerIDs ...string) (*did.Resolv
 
 // VerifyBundle verifies a bundle against this instance's own documents:
 // its DID documents, log key and latest checkpoint take precedence over
-// what the bundle carries, as an independent verifier's would.
-func (n *Notary) VerifyBundle(ctx context.Context, b *verify.Bundle) *verify.Report {
+// what the bundle carries, as an independent verifier's would. An error
+// means the instance could not read its own documents, not that the
+// bundle failed.
+func (n *Notary) VerifyBundle(ctx context.Context, b *verify.Bundle) (*verify.Report, error) {
 	opts := verify.Options{Now: n.now(), LogKey: n.LogKey()}
-	opts.Issuers = append(opts.Issuers, n.PlatformDocument())
+	pd, err := n.PlatformDocument(ctx)
+	if err != nil {
+		return nil, err
+	}
+	opts.Issuers = append(opts.Issuers, pd)
 	if c, err := credential.Parse(b.Credential); err == nil {
 		// The instance knows the status as of now: a bundle downloaded
 		// before a revocation carries a list that does not show it.
@@ -472,5 +526,5 @@ func (n *Notary) VerifyBundle(ctx context.Context, b *verify.Bundle) *verify.Rep
 			}
 		}
 	}
-	return verify.Verify(b, opts)
+	return verify.Verify(b, opts), nil
 }

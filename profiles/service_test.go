@@ -45,6 +45,8 @@ type env struct {
 	graph *skills.Embedded
 	clock *time.Time
 	ctx   context.Context
+	// platform is the configured platform key, which seeds the store's.
+	platform ed25519.PrivateKey
 }
 
 var (
@@ -89,7 +91,7 @@ func newEnv(t testing.TB) *env {
 	}
 	svc := profiles.NewService(profiles.Config{Store: st, Employments: st, Accounts: accounts{nirAlice: "alice", nirBob: "bob"},
 		Graph: g, Notary: n, Now: nowf})
-	return &env{svc: svc, store: st, graph: g, clock: clock, ctx: ctx}
+	return &env{svc: svc, store: st, graph: g, clock: clock, ctx: ctx, platform: pk}
 }
 
 func fieldsOf(err error) []string {

@@ -539,7 +539,10 @@ func (p *Pages) verifyFile(c *gin.Context) (response, error) {
 		v.Error = "Ce fichier n’est pas une attestation Parcours : " + err.Error()
 		return response{status: http.StatusBadRequest, page: "verifier.html", title: "Vérifier une attestation", nav: "verifier", data: v}, nil
 	}
-	rep := p.Profiles.Notary().VerifyBundle(c, b)
+	rep, err := p.Profiles.Notary().VerifyBundle(c, b)
+	if err != nil {
+		return response{}, err
+	}
 	v.OK, v.Issuer, v.Warnings = rep.OK, p.issuerLabel(c, rep.Issuer), rep.Warnings
 	for _, ch := range rep.Checks {
 		v.Checks = append(v.Checks, checkView{Label: checkLabels[ch.Name], Status: ch.Status, StatusLabel: checkStatusLabels[ch.Status], Reason: ch.Reason, Pass: ch.Status == verify.Pass})

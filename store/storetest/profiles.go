@@ -30,6 +30,7 @@ func RunProfiles(t *testing.T, open func(t *testing.T) ProfileStore) {
 	t.Run("StatusBits", func(t *testing.T) { testStatusBits(t, open(t)) })
 	t.Run("CreateIssued", func(t *testing.T) { testCreateIssued(t, open(t)) })
 	t.Run("EmploymentYears", func(t *testing.T) { testEmploymentYears(t, open(t)) })
+	t.Run("PlatformKeys", func(t *testing.T) { testPlatformKeys(t, open(t)) })
 }
 
 // ProfileEntry returns a valid declared line numbered n of a person.
