@@ -60,6 +60,48 @@ func browserRequired() bool {
 	return os.Getenv("CI") == "true" || os.Getenv("PARCOURS_REQUIRE_BROWSER") == "1"
 }
 
+// findChromium returns the browser every browser test drives
+// (PARCOURS_CHROMIUM, else Debian's chromium); it skips a short run, and
+// skips (fails in CI) when the browser is missing.
+func findChromium(t *testing.T) string {
+	t.Helper()
+	if testing.Short() && !browserRequired() {
+		t.Skip("the browser tests are not short")
+	}
+	chromium := os.Getenv("PARCOURS_CHROMIUM")
+	if chromium == "" {
+		chromium = defaultChromium
+	}
+	if _, err := exec.LookPath(chromium); err != nil {
+		requireOrSkip(t, "no browser at %s (%v)", chromium, err)
+	}
+	return chromium
+}
+
+// browserTools returns what the browser tests need beside the browser:
+// axe-core's script (PARCOURS_AXE, else the npm test tools) and a folder
+// for screenshots (PARCOURS_SCREENSHOTS, else a temporary one).
+func browserTools(t *testing.T) (chromium string, axe []byte, shots string) {
+	t.Helper()
+	chromium = findChromium(t)
+	axePath := os.Getenv("PARCOURS_AXE")
+	if axePath == "" {
+		axePath = filepath.Join(repoRoot(t), "build", "npm", "node_modules", "axe-core", "axe.min.js")
+	}
+	axe, err := os.ReadFile(axePath)
+	if err != nil {
+		requireOrSkip(t, "no axe-core at %s (%v)", axePath, err)
+	}
+	shots = os.Getenv("PARCOURS_SCREENSHOTS")
+	if shots == "" {
+		shots = filepath.Join(t.TempDir(), "screenshots")
+	}
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return chromium, axe, shots
+}
+
 // repoRoot walks up from the working directory to the directory of go.mod.
 func repoRoot(t *testing.T) string {
 	t.Helper()
@@ -96,32 +138,8 @@ document.addEventListener("securitypolicyviolation", e =>
 window.addEventListener("error", e => window.__parcoursProblems.push("script error: " + e.message));`
 
 func TestBrowser(t *testing.T) {
-	if testing.Short() && !browserRequired() {
-		t.Skip("the browser tests are not short")
-	}
-	chromium := os.Getenv("PARCOURS_CHROMIUM")
-	if chromium == "" {
-		chromium = defaultChromium
-	}
-	if _, err := exec.LookPath(chromium); err != nil {
-		requireOrSkip(t, "no browser at %s (%v)", chromium, err)
-	}
 	root := repoRoot(t)
-	axePath := os.Getenv("PARCOURS_AXE")
-	if axePath == "" {
-		axePath = filepath.Join(root, "build", "npm", "node_modules", "axe-core", "axe.min.js")
-	}
-	axe, err := os.ReadFile(axePath)
-	if err != nil {
-		requireOrSkip(t, "no axe-core at %s (%v)", axePath, err)
-	}
-	shots := os.Getenv("PARCOURS_SCREENSHOTS")
-	if shots == "" {
-		shots = filepath.Join(t.TempDir(), "screenshots")
-	}
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	chromium, axe, shots := browserTools(t)
 	t.Logf("screenshots in %s", shots)
 
 	// A realistic catalogue, as in demo mode, beside the fixture.

@@ -3,9 +3,6 @@ package web
 import (
 	"context"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -20,31 +17,7 @@ import (
 // newBrowser starts chromium on the stack's pages, as TestBrowser does.
 func newBrowser(t *testing.T, s *stack) *browser {
 	t.Helper()
-	if testing.Short() && !browserRequired() {
-		t.Skip("the browser tests are not short")
-	}
-	chromium := os.Getenv("PARCOURS_CHROMIUM")
-	if chromium == "" {
-		chromium = defaultChromium
-	}
-	if _, err := exec.LookPath(chromium); err != nil {
-		requireOrSkip(t, "no browser at %s (%v)", chromium, err)
-	}
-	axePath := os.Getenv("PARCOURS_AXE")
-	if axePath == "" {
-		axePath = filepath.Join(repoRoot(t), "build", "npm", "node_modules", "axe-core", "axe.min.js")
-	}
-	axe, err := os.ReadFile(axePath)
-	if err != nil {
-		requireOrSkip(t, "no axe-core at %s (%v)", axePath, err)
-	}
-	shots := os.Getenv("PARCOURS_SCREENSHOTS")
-	if shots == "" {
-		shots = filepath.Join(t.TempDir(), "screenshots")
-	}
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	chromium, axe, shots := browserTools(t)
 	ts := httptest.NewServer(s.server)
 	t.Cleanup(ts.Close)
 	var out lockedBuffer

@@ -201,16 +201,7 @@ func TestTestOPStateTampering(t *testing.T) {
 // linking refused (claims contradict the NIR) then accepted, a step-up
 // before an acceptance, and logout through the provider.
 func TestBrowserOpenIDSignIn(t *testing.T) {
-	if testing.Short() && !browserRequired() {
-		t.Skip("the browser tests are not short")
-	}
-	chromium := os.Getenv("PARCOURS_CHROMIUM")
-	if chromium == "" {
-		chromium = defaultChromium
-	}
-	if _, err := exec.LookPath(chromium); err != nil {
-		requireOrSkip(t, "no browser at %s (%v)", chromium, err)
-	}
+	chromium := findChromium(t)
 	s, ts, issuer := opStack(t)
 	ctx := context.Background()
 	// Angela's account exists (opened from her NIR), with a proposal

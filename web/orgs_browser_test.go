@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -29,25 +27,7 @@ import (
 // and the learner's contact details (a step-up, then the cooling-off
 // notice). Every page is checked with axe-core and for CSP violations.
 func TestBrowserOrganisationsAndContact(t *testing.T) {
-	if testing.Short() && !browserRequired() {
-		t.Skip("the browser tests are not short")
-	}
-	chromium := os.Getenv("PARCOURS_CHROMIUM")
-	if chromium == "" {
-		chromium = defaultChromium
-	}
-	if _, err := exec.LookPath(chromium); err != nil {
-		requireOrSkip(t, "no browser at %s (%v)", chromium, err)
-	}
-	root := repoRoot(t)
-	axePath := os.Getenv("PARCOURS_AXE")
-	if axePath == "" {
-		axePath = filepath.Join(root, "build", "npm", "node_modules", "axe-core", "axe.min.js")
-	}
-	axe, err := os.ReadFile(axePath)
-	if err != nil {
-		requireOrSkip(t, "no axe-core at %s (%v)", axePath, err)
-	}
+	chromium, axe, _ := browserTools(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

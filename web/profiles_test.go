@@ -10,7 +10,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -184,24 +183,7 @@ func (s *stack) upload(t *testing.T, content string) (*http.Response, string) {
 // TestProfileBrowser shares a profile, opens the link, downloads a
 // credential and verifies it on the verification page, in a browser.
 func TestProfileBrowser(t *testing.T) {
-	if testing.Short() && !browserRequired() {
-		t.Skip("the browser tests are not short")
-	}
-	chromium := os.Getenv("PARCOURS_CHROMIUM")
-	if chromium == "" {
-		chromium = defaultChromium
-	}
-	if _, err := exec.LookPath(chromium); err != nil {
-		requireOrSkip(t, "no browser at %s (%v)", chromium, err)
-	}
-	axePath := os.Getenv("PARCOURS_AXE")
-	if axePath == "" {
-		axePath = filepath.Join(repoRoot(t), "build", "npm", "node_modules", "axe-core", "axe.min.js")
-	}
-	axe, err := os.ReadFile(axePath)
-	if err != nil {
-		requireOrSkip(t, "no axe-core at %s (%v)", axePath, err)
-	}
+	chromium, axe, _ := browserTools(t)
 	shots := os.Getenv("PARCOURS_SCREENSHOTS")
 	if shots == "" {
 		shots = filepath.Join(t.TempDir(), "screenshots")

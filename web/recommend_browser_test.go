@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,31 +24,7 @@ import (
 // base; the browser stops with the test.
 func startBrowser(t *testing.T, base string) *browser {
 	t.Helper()
-	if testing.Short() && !browserRequired() {
-		t.Skip("the browser tests are not short")
-	}
-	chromium := os.Getenv("PARCOURS_CHROMIUM")
-	if chromium == "" {
-		chromium = defaultChromium
-	}
-	if _, err := exec.LookPath(chromium); err != nil {
-		requireOrSkip(t, "no browser at %s (%v)", chromium, err)
-	}
-	axePath := os.Getenv("PARCOURS_AXE")
-	if axePath == "" {
-		axePath = filepath.Join(repoRoot(t), "build", "npm", "node_modules", "axe-core", "axe.min.js")
-	}
-	axe, err := os.ReadFile(axePath)
-	if err != nil {
-		requireOrSkip(t, "no axe-core at %s (%v)", axePath, err)
-	}
-	shots := os.Getenv("PARCOURS_SCREENSHOTS")
-	if shots == "" {
-		shots = filepath.Join(t.TempDir(), "screenshots")
-	}
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	chromium, axe, shots := browserTools(t)
 	var out lockedBuffer
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	t.Cleanup(cancel)
