@@ -52,6 +52,7 @@ type Service struct {
 	mu        sync.RWMutex
 	enrolment *marketplace.EnrolmentService
 	catalogue *marketplace.CatalogueService
+	jobPosts  JobPosts
 
 	baselines atomic.Pointer[map[string]Baseline] // by certification, from the last scan
 }
