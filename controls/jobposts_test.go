@@ -170,6 +170,16 @@ func testPublishJobPost(t *testing.T, e *env) {
 	if len(p.reviewers) != 1 {
 		t.Errorf("the post was reviewed %d times", len(p.reviewers))
 	}
+	// The employer edits the post and publishes the same text again: it is
+	// held again, and its alert reopens for a new decision.
+	holdPost(t, e, p, "job-2", discrimTitle, discrimDesc+" Harmonisation des chakras et soins énergétiques offerts, stage résidentiel avec jeûne hydrique.")
+	a, err := e.store.Alert(ctx, disc)
+	if err != nil || a.Status != controls.Open || !a.OfferHeld {
+		t.Fatalf("the alert of a post held again: %+v %v", a, err)
+	}
+	if _, _, err := e.ctl.Act(ctx, ctrl, disc, controls.ActRequest{Kind: controls.ActRejectJob, Reason: "toujours discriminatoire"}); err != nil {
+		t.Errorf("rejecting the post held again: %v", err)
+	}
 }
 
 func TestDismissingAJobPostAlertPublishesThePost(t *testing.T) {
