@@ -131,6 +131,20 @@ type AlertDetail struct {
 	AccountHistory    []AlertOutput  `json:"account_history"`
 	Dossier           *DossierOutput `json:"dossier,omitempty"`
 	ProviderSuspended bool           `json:"provider_suspended"`
+	JobPost           *JobPostOutput `json:"job_post,omitempty"`
+}
+
+// JobPostOutput is the job post an alert is about, as it stands now: its
+// text, which the alert's findings quote.
+type JobPostOutput struct {
+	ID            string    `json:"id"`
+	EmployerSIRET string    `json:"employer_siret"`
+	EmployerName  string    `json:"employer_name,omitempty"`
+	Title         string    `json:"title"`
+	Description   string    `json:"description"`
+	Status        string    `json:"status"`
+	Held          bool      `json:"held"`
+	UpdatedAt     time.Time `json:"updated_at"`
 }
 
 func (s *Server) getAlert(c *gin.Context) error {
@@ -165,6 +179,10 @@ func alertDetail(v controls.AlertView) AlertDetail {
 	if v.Dossier != nil {
 		d := dossierOutput(*v.Dossier)
 		out.Dossier = &d
+	}
+	if p := v.JobPost; p != nil {
+		out.JobPost = &JobPostOutput{ID: p.ID, EmployerSIRET: p.EmployerSIRET, EmployerName: p.EmployerName, Title: p.Title,
+			Description: p.Description, Status: p.Status, Held: p.Held, UpdatedAt: p.UpdatedAt}
 	}
 	return out
 }

@@ -205,6 +205,10 @@ func newEnvOn(tb testing.TB, store testStore, b *bolt.Store, opts ...func(*api.D
 	for _, o := range opts {
 		o(&d)
 	}
+	// A controller decides on a held job post through the controls.
+	if d.Matching != nil {
+		e.ctl.AttachJobPosts(d.Matching)
+	}
 	if e.srv, err = api.New(d); err != nil {
 		tb.Fatal(err)
 	}

@@ -2,13 +2,16 @@ package api
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/parcours/parcours/auth"
 	"github.com/parcours/parcours/controls"
+	"github.com/parcours/parcours/marketplace"
 	"github.com/parcours/parcours/matching"
 )
 
@@ -70,6 +73,7 @@ type JobOfferWire struct {
 	Seats          int                 `json:"seats"`
 	Status         string              `json:"status"`
 	Screening      *controls.Screening `json:"screening,omitempty"`
+	Review         *JobReviewWire      `json:"review,omitempty"`
 	Contact        *JobContactWire     `json:"contact,omitempty"`
 	Version        int                 `json:"version"`
 	CreatedAt      time.Time           `json:"created_at"`
@@ -95,6 +99,9 @@ func jobOfferWire(o matching.JobOffer, owner bool) JobOfferWire {
 		HoursPerWeek: o.HoursPerWeek, SalaryMinCents: o.SalaryMinCents, SalaryMaxCents: o.SalaryMaxCents,
 		Start: o.Start.Format(time.DateOnly), Seats: o.Seats, Status: string(o.Status), Version: o.Version,
 		CreatedAt: o.CreatedAt, UpdatedAt: o.UpdatedAt}
+	if r := o.Review; r != nil {
+		w.Review = &JobReviewWire{Outcome: string(r.Outcome), Reason: r.Reason, At: r.At}
+	}
 	if owner {
 		w.Suggested, w.Extraction, w.Screening = jobSkills(o.Suggested), o.Extraction, o.Screening
 		c := contactWire(o.Contact)
@@ -131,7 +138,18 @@ type JobPublishInput struct {
 // JobReviewInput is a controller's decision on a held offer.
 type JobReviewInput struct {
 	Decision string `json:"decision"`
-	Note     string `json:"note,omitempty"`
+	// Reason is audited; the employer reads it when the post is rejected.
+	Reason string `json:"reason"`
+	// Note is the former name of Reason, still accepted.
+	Note string `json:"note,omitempty"`
+}
+
+// JobReviewWire is a controller's decision on a held post, as its
+// employer reads it.
+type JobReviewWire struct {
+	Outcome string    `json:"outcome"`
+	Reason  string    `json:"reason,omitempty"`
+	At      time.Time `json:"at"`
 }
 
 // JobPreferencesInput is what a learner looks for, and how to reach them
@@ -517,8 +535,11 @@ func (s *Server) closeJobOffer(c *gin.Context) error {
 	return nil
 }
 
+// reviewJobOffer is a controller's decision on a held post: it goes
+// through the controls, like a decision taken from the post's alert, so
+// that the alert closes and the decision is audited there.
 func (s *Server) reviewJobOffer(c *gin.Context) error {
-	p, err := requireRole(c, auth.Controller)
+	who, err := reviewer(c)
 	if err != nil {
 		return err
 	}
@@ -526,13 +547,25 @@ func (s *Server) reviewJobOffer(c *gin.Context) error {
 	if err := decodeJSON(c, &in); err != nil {
 		return err
 	}
+	if in.Reason == "" {
+		in.Reason = in.Note
+	}
 	if in.Decision != "publish" && in.Decision != "reject" {
 		return invalid("decision", "must be publish or reject")
 	}
-	if len([]rune(in.Note)) > 2000 {
-		return invalid("note", "must be at most 2000 characters")
+	if strings.TrimSpace(in.Reason) == "" {
+		return invalid("reason", "is required: every decision is audited with its reason, and the employer reads it on a rejection")
 	}
-	o, err := s.Matching.Review(c, p.Subject, c.Param("id"), in.Decision == "publish", in.Note)
+	if len([]rune(in.Reason)) > controls.MaxReasonRunes {
+		return invalid("reason", "must be at most 2000 characters")
+	}
+	if s.Controls == nil {
+		return fmt.Errorf("the controls are not configured: %w", marketplace.ErrUnavailable)
+	}
+	if _, err := s.Controls.ReviewJobPost(c, who, c.Param("id"), in.Decision == "publish", in.Reason); err != nil {
+		return err
+	}
+	o, err := s.Matching.Store().JobOffer(c, c.Param("id"))
 	if err != nil {
 		return err
 	}

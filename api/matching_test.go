@@ -377,5 +377,7 @@ func TestJobPostHeldByScreening(t *testing.T) {
 		t.Errorf("after review: %s", rec.Body)
 	}
 	problem(t, e.do(req{method: "POST", path: "/api/v1/job-offers/" + draft.ID + "/review", token: e.token(t, auth.Controller, "ctl"),
-		body: `{"decision":"reject"}`}), http.StatusConflict, "")
+		body: `{"decision":"reject"}`}), http.StatusBadRequest, "reason")
+	problem(t, e.do(req{method: "POST", path: "/api/v1/job-offers/" + draft.ID + "/review", token: e.token(t, auth.Controller, "ctl"),
+		body: `{"decision":"reject","reason":"trop tard"}`}), http.StatusConflict, "")
 }

@@ -133,10 +133,12 @@ const (
 	ActAutoReview   ActionKind = "auto_review"        // the controls held an offer for review (automatic)
 	ActReopen       ActionKind = "reopen"             // a detector saw the subject again, worse
 	ActCancelDossie ActionKind = "cancel_dossier"     // cancel the dossier, releasing its money
+	ActPublishJob   ActionKind = "publish_job_post"   // publish a job post held for review (a false positive)
+	ActRejectJob    ActionKind = "reject_job_post"    // reject a held job post; the employer reads the reason
 )
 
 // ActionKinds lists the actions a controller may take.
-var ActionKinds = []ActionKind{ActDismiss, ActHold, ActRelease, ActUnpublish, ActPublish, ActSuspend, ActReinstate, ActRecredit, ActCancelDossie, ActNote}
+var ActionKinds = []ActionKind{ActDismiss, ActHold, ActRelease, ActUnpublish, ActPublish, ActSuspend, ActReinstate, ActRecredit, ActCancelDossie, ActPublishJob, ActRejectJob, ActNote}
 
 var actionLabels = map[ActionKind]string{
 	ActDismiss: "Classer sans suite", ActHold: "Bloquer le paiement", ActRelease: "Débloquer le paiement",
@@ -144,6 +146,7 @@ var actionLabels = map[ActionKind]string{
 	ActReinstate: "Lever la suspension", ActRecredit: "Recréditer le compte", ActNote: "Ajouter une note",
 	ActAutoHold: "Paiement bloqué automatiquement", ActAutoReview: "Offre mise en attente d’examen", ActReopen: "Alerte rouverte",
 	ActCancelDossie: "Annuler le dossier",
+	ActPublishJob:   "Publier l’offre d’emploi (fausse alerte)", ActRejectJob: "Refuser l’offre d’emploi (motif transmis à l’employeur)",
 }
 
 // Label is the action's French name.

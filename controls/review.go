@@ -60,6 +60,10 @@ type AlertView struct {
 	AccountHistory  []Alert
 	Dossier         *marketplace.Dossier
 	Suspension      *Suspension
+	// JobPost is the job post the alert is about, as it stands now (nil
+	// when the alert is about no post, or the job matching is not
+	// attached).
+	JobPost *JobPost
 }
 
 // View returns an alert with its history.
@@ -107,7 +111,25 @@ func (s *Service) View(ctx context.Context, who Reviewer, id string) (AlertView,
 			return AlertView{}, err
 		}
 	}
+	if j := s.posts(); a.JobPostID != "" && j != nil {
+		if p, err := j.JobPost(ctx, a.JobPostID); err == nil {
+			v.JobPost = &p
+		} else if !errors.Is(err, ErrNotFound) {
+			return AlertView{}, err
+		}
+	}
 	return v, nil
+}
+
+// validReason checks a decision's reason.
+func validReason(reason string) error {
+	var v marketplace.ValidationError
+	if strings.TrimSpace(reason) == "" {
+		v.Add("reason", "is required: every decision is audited with its reason")
+	} else if utf8.RuneCountInString(reason) > MaxReasonRunes {
+		v.Add("reason", "must be at most %d characters", MaxReasonRunes)
+	}
+	return v.Err()
 }
 
 // ActRequest is a controller's decision on an alert.
@@ -138,10 +160,11 @@ func (s *Service) Act(ctx context.Context, who Reviewer, alertID string, r ActRe
 		}
 		v.Add("kind", "must be one of %s", strings.Join(names, ", "))
 	}
-	if r.Reason == "" {
-		v.Add("reason", "is required: every decision is audited with its reason")
-	} else if utf8.RuneCountInString(r.Reason) > MaxReasonRunes {
-		v.Add("reason", "must be at most %d characters", MaxReasonRunes)
+	if err := validReason(r.Reason); err != nil {
+		var rv *marketplace.ValidationError
+		if errors.As(err, &rv) {
+			v.Fields = append(v.Fields, rv.Fields...)
+		}
 	}
 	if r.Kind == ActRecredit && r.AmountCents <= 0 {
 		v.Add("amount_cents", "must be a positive amount of cents")
@@ -176,7 +199,24 @@ func (s *Service) Act(ctx context.Context, who Reviewer, alertID string, r ActRe
 	switch r.Kind {
 	case ActDismiss:
 		status = Dismissed
-		if a.OfferHeld {
+		if a.OfferHeld && a.JobPostID != "" {
+			// Nothing wrong: the job post is published, unless another
+			// open alert holds it too.
+			others, err := s.jobPostAlerts(ctx, a.JobPostID)
+			if err != nil {
+				return Alert{}, Action{}, err
+			}
+			held := false
+			for _, o := range others {
+				held = held || o.ID != a.ID && o.Status == Open && o.OfferHeld
+			}
+			if !held {
+				if err := s.reviewJobPost(ctx, who, a, true, r.Reason); err != nil && !errors.Is(err, ErrConflict) {
+					return Alert{}, Action{}, err
+				}
+			}
+			a.OfferHeld = false
+		} else if a.OfferHeld {
 			// Nothing wrong: the offer held for this alert is published,
 			// unless another open alert holds it too.
 			others, _, err := s.cfg.Store.Alerts(ctx, AlertFilter{OfferID: a.OfferID, Status: Open}, marketplace.Page{Limit: marketplace.MaxPageSize})
@@ -243,6 +283,16 @@ func (s *Service) Act(ctx context.Context, who Reviewer, alertID string, r ActRe
 			return Alert{}, Action{}, err
 		}
 		a.OfferHeld, status = false, Closed
+	case ActPublishJob, ActRejectJob:
+		if a.JobPostID == "" {
+			var v marketplace.ValidationError
+			v.Add("kind", "%s needs an alert about a job post", r.Kind)
+			return Alert{}, Action{}, &v
+		}
+		if err := s.reviewJobPost(ctx, who, a, r.Kind == ActPublishJob, r.Reason); err != nil {
+			return Alert{}, Action{}, err
+		}
+		a.OfferHeld, status = false, Closed
 	case ActSuspend:
 		if err := need("provider", a.ProviderID); err != nil {
 			return Alert{}, Action{}, err
@@ -264,6 +314,12 @@ func (s *Service) Act(ctx context.Context, who Reviewer, alertID string, r ActRe
 	}
 	if err := s.cfg.Store.AddAction(ctx, act); err != nil {
 		return Alert{}, Action{}, err
+	}
+	if r.Kind == ActPublishJob || r.Kind == ActRejectJob {
+		// The decision is on the post: its other alert closes with it.
+		if err := s.closeSiblings(ctx, who, a, act); err != nil {
+			return Alert{}, Action{}, err
+		}
 	}
 	for attempt := 0; ; attempt++ {
 		prev := a.Version

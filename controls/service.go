@@ -52,6 +52,7 @@ type Service struct {
 	mu        sync.RWMutex
 	enrolment *marketplace.EnrolmentService
 	catalogue *marketplace.CatalogueService
+	jobPosts  JobPosts
 
 	baselines atomic.Pointer[map[string]Baseline] // by certification, from the last scan
 }
@@ -360,6 +361,12 @@ func (s *Service) textAlerts(ctx context.Context, subject, offerID, providerID, 
 			Findings: fs, OfferID: offerID, ProviderID: providerID, JobPostID: jobPostID, OfferHeld: held && over, Source: source,
 			Evidence: []Evidence{{"Score du détecteur", fmt.Sprintf("%.2f", det.raw)}, {"Seuil d’examen", fmt.Sprintf("%.2f", det.limit)}}}
 		stored, _, err := s.raise(ctx, al)
+		if err == nil && held && over && (stored.Status != Open || !stored.OfferHeld) {
+			// The text is held again (edited and published anew after a
+			// decision) with a score that does not reopen the alert by
+			// itself: it must reopen, or nobody would decide on it.
+			stored, err = s.reopenHeld(ctx, stored, al)
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -370,6 +377,29 @@ func (s *Service) textAlerts(ctx context.Context, subject, offerID, providerID, 
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// reopenHeld reopens a decided alert whose text is held for review
+// again, with the new screening's findings.
+func (s *Service) reopenHeld(ctx context.Context, old, a Alert) (Alert, error) {
+	for attempt := 0; attempt < 10; attempt++ {
+		prev, was := old.Version, old.Status
+		a.Status, a.OfferHeld, a.CreatedAt, a.UpdatedAt, a.Version = Open, true, old.CreatedAt, s.clock(), prev+1
+		a.PaymentHeld = old.PaymentHeld
+		err := s.cfg.Store.SaveAlert(ctx, a, prev)
+		if errors.Is(err, ErrStale) {
+			if old, err = s.cfg.Store.Alert(ctx, a.ID); err != nil {
+				return Alert{}, err
+			}
+			continue
+		}
+		if err != nil || was == Open {
+			return a, err
+		}
+		return a, s.audit(ctx, Action{AlertID: a.ID, Kind: ActReopen, Actor: "controls", OfferID: a.OfferID,
+			Reason: "le texte, publié de nouveau, est de nouveau retenu pour examen"})
+	}
+	return Alert{}, fmt.Errorf("alert %s kept changing: %w", a.ID, ErrConflict)
 }
 
 // Screen implements Screener; a text with a Ref that the screening holds

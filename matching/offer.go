@@ -89,9 +89,21 @@ type JobOffer struct {
 	Contact   Contact
 	Status    OfferStatus
 	Screening *controls.Screening
+	// Review is a controller's decision on the held offer, once taken.
+	Review    *OfferReview
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	Version   int
+}
+
+// OfferReview is a controller's decision on a held offer, as its employer
+// reads it: the outcome, when, and for a rejection the reason. Who decided
+// and why a post was published stay in the audit trails (the controls'
+// and the matching's).
+type OfferReview struct {
+	Outcome OfferStatus // OfferPublished or OfferRejected
+	Reason  string      // the reason given to the employer (rejections)
+	At      time.Time
 }
 
 // OfferInput is what an employer writes in an offer.

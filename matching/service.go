@@ -217,7 +217,7 @@ func (s *Service) UpdateOffer(ctx context.Context, siret, id string, version int
 	if o.Suggested, o.Extraction, err = s.extractor.Extract(ctx, o.ROME, o.Title, o.Description); err != nil {
 		return JobOffer{}, err
 	}
-	o.Status, o.Screening = OfferDraft, nil
+	o.Status, o.Screening, o.Review = OfferDraft, nil, nil
 	o.Version++
 	o.UpdatedAt = s.now().UTC()
 	if err := s.store.UpdateJobOffer(ctx, o); err != nil {
@@ -328,8 +328,22 @@ func (s *Service) Publish(ctx context.Context, siret, id string, version int, co
 }
 
 // Review is a controller's decision on a held offer: publish it, or
-// reject it.
-func (s *Service) Review(ctx context.Context, controller, id string, publish bool, note string) (JobOffer, error) {
+// reject it with the reason its employer reads. reviewer names the
+// controller as the audit records it ("controller:<id>"); a rejection
+// needs a reason. The controls call it (controls.JobPosts) when a
+// controller decides from the review queue: it is the one way out of
+// OfferHeld.
+func (s *Service) Review(ctx context.Context, reviewer, id string, publish bool, reason string) (JobOffer, error) {
+	reason = strings.TrimSpace(reason)
+	if reviewer == "" {
+		return JobOffer{}, fmt.Errorf("%w: reviewing a job post needs a controller", ErrForbidden)
+	}
+	if !publish && reason == "" {
+		return JobOffer{}, fieldError("reason", "is required: the employer reads why its post is rejected")
+	}
+	if len([]rune(reason)) > 2000 {
+		return JobOffer{}, fieldError("reason", "must be at most 2000 characters")
+	}
 	o, err := s.store.JobOffer(ctx, id)
 	if err != nil {
 		return JobOffer{}, err
@@ -337,16 +351,17 @@ func (s *Service) Review(ctx context.Context, controller, id string, publish boo
 	if o.Status != OfferHeld {
 		return JobOffer{}, fmt.Errorf("%w: only a held offer is reviewed, this one is %s", ErrConflict, o.Status)
 	}
-	o.Status = OfferRejected
+	now := s.now().UTC()
+	o.Status, o.Review = OfferRejected, &OfferReview{Outcome: OfferRejected, Reason: reason, At: now}
 	if publish {
-		o.Status = OfferPublished
+		o.Status, o.Review = OfferPublished, &OfferReview{Outcome: OfferPublished, At: now}
 	}
 	o.Version++
-	o.UpdatedAt = s.now().UTC()
+	o.UpdatedAt = now
 	if err := s.store.UpdateJobOffer(ctx, o); err != nil {
 		return JobOffer{}, err
 	}
-	s.audit(ctx, AuditEvent{Actor: "controller:" + controller, Action: "offer.review." + string(o.Status), OfferID: o.ID, Detail: note})
+	s.audit(ctx, AuditEvent{Actor: reviewer, Action: "offer.review." + string(o.Status), OfferID: o.ID, Detail: reason})
 	return o, nil
 }
 

@@ -253,12 +253,40 @@ func TestHeldPostAndNilScreener(t *testing.T) {
 	if st, _ := e.svc.RunFeeds(ctx, 0); st.Offers != 0 || st.Added != 0 {
 		t.Errorf("a held post is proposed: %+v", st)
 	}
-	if _, err := e.svc.Review(ctx, "ctl-1", o.ID, true, "formulation acceptable"); err != nil {
+	if _, err := e.svc.Review(ctx, "controller:ctl-1", o.ID, false, " "); !errors.Is(err, matching.ErrInvalid) {
+		t.Errorf("a rejection without a reason: %v", err)
+	}
+	if _, err := e.svc.Review(ctx, "", o.ID, true, "ok"); !errors.Is(err, matching.ErrForbidden) {
+		t.Errorf("a review by nobody: %v", err)
+	}
+	if got, _ := e.store.JobOffer(ctx, o.ID); got.Status != matching.OfferHeld || got.Review != nil {
+		t.Fatalf("a refused review changed the post: %s %+v", got.Status, got.Review)
+	}
+	pub, err := e.svc.Review(ctx, "controller:ctl-1", o.ID, true, "formulation acceptable")
+	if err != nil {
 		t.Fatal(err)
+	}
+	if pub.Review == nil || pub.Review.Outcome != matching.OfferPublished || pub.Review.Reason != "" || pub.Review.At.IsZero() {
+		t.Errorf("the published post's review: %+v", pub.Review)
+	}
+	if evs, _ := e.svc.Audit(ctx, matching.AuditQuery{OfferID: o.ID}); evs[len(evs)-1].Actor != "controller:ctl-1" ||
+		evs[len(evs)-1].Action != "offer.review.published" || evs[len(evs)-1].Detail != "formulation acceptable" {
+		t.Errorf("audit of the review: %+v", evs[len(evs)-1])
 	}
 	e.clock.Add(time.Minute)
 	if st, _ := e.svc.RunFeeds(ctx, 0); st.Full || st.Added != 1 {
 		t.Errorf("released post, incremental run: %+v", st)
+	}
+
+	// A rejected post keeps the reason its employer reads.
+	in.Title = "Commis de cuisine pour jeune motivé"
+	rej := e.publish(t, in)
+	if rej, err = e.svc.Review(ctx, "controller:ctl-1", rej.ID, false, "Critère d’âge interdit."); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := e.svc.EmployerOffer(ctx, e.siret, rej.ID); got.Status != matching.OfferRejected || got.Review == nil ||
+		got.Review.Outcome != matching.OfferRejected || got.Review.Reason != "Critère d’âge interdit." {
+		t.Errorf("the rejected post as its employer reads it: %s %+v", got.Status, got.Review)
 	}
 
 	u := newEnv(t, func(c *matching.Config) { c.Screener = nil })

@@ -24,6 +24,7 @@ import (
 	"github.com/parcours/parcours/demo"
 	"github.com/parcours/parcours/geo"
 	"github.com/parcours/parcours/marketplace"
+	"github.com/parcours/parcours/matching"
 )
 
 // The browser tests drive Debian's chromium through the DevTools protocol
@@ -144,7 +145,10 @@ func TestBrowser(t *testing.T) {
 
 	// A realistic catalogue, as in demo mode, beside the fixture.
 	cat := demo.Catalogue(demo.Options{Seed: 1, Providers: 20, Offers: 400, Now: time.Now()}, geo.Default())
-	s := newStack(t, true, &cat)
+	// The job matching is on, its posts screened by the controls, for the
+	// review of a held job post from the queue (web/jobreview_test.go).
+	var jobs *matching.Service
+	s := newStackWith(t, true, &cat, screenedJobs(t, &jobs))
 	ts := httptest.NewServer(s.server)
 	defer ts.Close()
 
@@ -569,6 +573,43 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("offer state after publication %q", st)
 		}
 		b.check("32-offre-examen")
+
+		// A job post the discrimination screening held: the controller
+		// reads it with its passages marked and rejects it; the employer
+		// reads the reason on its offer's page.
+		post, _ := heldJobPost(t, jobs)
+		b.open("/controles", 200)
+		if n := b.count("#file-alertes tbody tr"); n != 1 {
+			t.Errorf("%d alerts in the queue, want the job post's", n)
+		}
+		b.navigate(chromedp.Click(chromedp.CSS(`#file-alertes a`)), 200)
+		if n := b.count("#annonce mark"); n < 2 {
+			t.Errorf("%d passages marked in the post, want the flagged ones", n)
+		}
+		if st := b.text("#etat-annonce"); !strings.HasPrefix(st, "En attente de votre décision") {
+			t.Errorf("job post state %q", st)
+		}
+		b.check("33-controle-offre-emploi")
+		reason := "Les critères d’âge et de nationalité sont interdits : publiez une nouvelle offre sans eux."
+		b.do(chromedp.SetValue(chromedp.CSS("#decision-choix"), "reject_job_post"), chromedp.SendKeys(chromedp.CSS("#motif"), reason))
+		b.navigate(chromedp.Click(chromedp.CSS(`#decision button[type=submit]`)), 200)
+		if msg := b.text(".succes"); msg != "Décision enregistrée." {
+			t.Errorf("after the rejection %q", msg)
+		}
+		if st := b.text("#etat-annonce"); st != "Refusée" {
+			t.Errorf("job post state after the rejection %q", st)
+		}
+		if h := b.text("#historique"); !strings.Contains(h, "Refuser l’offre d’emploi") || !strings.Contains(h, "controller:") {
+			t.Errorf("history %q", h)
+		}
+		b.open("/connexion-demo", 200)
+		b.do(chromedp.Click(chromedp.CSS("#role-employer")), chromedp.SendKeys(chromedp.CSS("#identifiant"), jobEmployer))
+		b.navigate(chromedp.Click(chromedp.CSS("form.formulaire button[type=submit]")), 200)
+		b.open("/emploi/offres/"+post.ID, 200)
+		if got := b.text("#motif-refus"); got != reason {
+			t.Errorf("the employer reads %q, want the controller's reason", got)
+		}
+		b.check("34-emploi-offre-refusee")
 	})
 
 	t.Run("narrow screen", func(t *testing.T) {

@@ -175,6 +175,7 @@ type alertView struct {
 	Message         string
 	OfferURL        string
 	Suspended       bool
+	JobPost         *jobPostView
 }
 
 var controlDone = map[string]string{"1": "Décision enregistrée."}
@@ -203,6 +204,8 @@ func (p *Pages) controlAlert(c *gin.Context) (response, error) {
 	if a.OfferID != "" {
 		v.OfferURL = "/formations/" + a.OfferID
 	}
+	v.JobPost = jobPostOf(a.JobPost, a.Findings)
+	heldPost := a.JobPost != nil && a.JobPost.Held
 	for _, x := range a.Actions {
 		r := actionRow{Label: x.Kind.Label(), Actor: x.Actor, Reason: x.Reason, At: frenchDate(x.At) + " à " + x.At.In(marketplace.Paris).Format("15:04")}
 		if x.AmountCents > 0 {
@@ -222,7 +225,8 @@ func (p *Pages) controlAlert(c *gin.Context) (response, error) {
 			(k == controls.ActUnpublish || k == controls.ActPublish) && a.OfferID == "",
 			(k == controls.ActSuspend || k == controls.ActReinstate) && a.ProviderID == "",
 			k == controls.ActHold && a.PaymentHeld, k == controls.ActRelease && !a.PaymentHeld,
-			k == controls.ActPublish && !a.OfferHeld, k == controls.ActSuspend && a.Suspension != nil, k == controls.ActReinstate && a.Suspension == nil:
+			k == controls.ActPublish && !a.OfferHeld, k == controls.ActSuspend && a.Suspension != nil, k == controls.ActReinstate && a.Suspension == nil,
+			(k == controls.ActPublishJob || k == controls.ActRejectJob) && !heldPost:
 			continue
 		}
 		v.Kinds = append(v.Kinds, choice{Value: string(k), Label: k.Label()})

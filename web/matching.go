@@ -305,10 +305,16 @@ type jobOfferView struct {
 	Status, Contract, Commune string
 	Salary, Start             string
 	Draft, Held, Published    bool
-	Choices                   []skillChoice
-	Findings                  []string
-	Candidates                []candidateLine
-	Errors                    []string
+	// Rejected and ReviewedOn tell the controller's decision on a held
+	// post; RejectionReason is what the controller wrote to the employer.
+	Rejected             bool
+	ReviewedOn           string
+	RejectionReason      string
+	PublishedAfterReview bool
+	Choices              []skillChoice
+	Findings             []string
+	Candidates           []candidateLine
+	Errors               []string
 }
 
 func (p *Pages) jobOffer(c *gin.Context) (response, error) {
@@ -344,6 +350,14 @@ func (p *Pages) jobOfferPage(c *gin.Context, pr auth.Principal, id string, errs 
 				v.Choices = append(v.Choices, skillChoice{Index: len(v.Choices), ID: r.Skill.ID, Label: r.Skill.Label,
 					Source: "compétence du métier, absente du texte", Essential: r.Essential})
 			}
+		}
+	}
+	if r := o.Review; r != nil {
+		v.ReviewedOn = frenchDate(r.At)
+		v.Rejected = o.Status == matching.OfferRejected && r.Outcome == matching.OfferRejected
+		v.PublishedAfterReview = r.Outcome == matching.OfferPublished
+		if v.Rejected {
+			v.RejectionReason = r.Reason
 		}
 	}
 	if o.Screening != nil {

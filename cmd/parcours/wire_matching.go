@@ -85,6 +85,11 @@ func (a *app) openMatching(ctx context.Context) error {
 		return err
 	}
 	a.matching = svc
+	// A controller publishes or rejects a held post from its alert: the
+	// controls reach the job matching through controls.JobPosts.
+	if a.controls != nil {
+		a.controls.AttachJobPosts(svc)
+	}
 	return nil
 }
 

@@ -30,6 +30,39 @@ func RunControls(t *testing.T, open func(t *testing.T) ControlsStore) {
 	t.Run("Suspensions", func(t *testing.T) { testSuspensions(t, open(t)) })
 	t.Run("Signals", func(t *testing.T) { testSignals(t, open(t)) })
 	t.Run("EachDossier", func(t *testing.T) { testEachDossier(t, open(t)) })
+	t.Run("JobPostReview", func(t *testing.T) { testJobPostReview(t, open(t)) })
+}
+
+// testJobPostReview: a job post's alert keeps its post, its passages and
+// its hold, and the decision on the post is in its audit trail.
+func testJobPostReview(t *testing.T, s ControlsStore) {
+	ctx := context.Background()
+	a := controls.Alert{ID: controls.AlertID(controls.DetectDiscrim, "job_post:job-1"), Detector: controls.DetectDiscrim, Score: 0.8,
+		Status: controls.Open, Reasons: []string{"« moins de 30 ans » (âge)"}, JobPostID: "job-1", OfferHeld: true, Source: "screening",
+		Findings: []controls.Finding{{Detector: controls.DetectDiscrim, Criterion: "age", Field: "description", Passage: "moins de 30 ans",
+			Explanation: "L’âge est un critère de discrimination.", Score: 0.8}}, Version: 1, CreatedAt: Time, UpdatedAt: Time}
+	if err := s.SaveAlert(ctx, a, 0); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Alert(ctx, a.ID); err != nil || !cmp.Equal(got, a) {
+		t.Fatalf("job post alert round trip (-want +got):\n%s %v", cmp.Diff(a, got), err)
+	}
+	closed := a
+	closed.Status, closed.OfferHeld, closed.Version = controls.Closed, false, 2
+	if err := s.SaveAlert(ctx, closed, 1); err != nil {
+		t.Fatal(err)
+	}
+	act := controls.Action{ID: "act-job", AlertID: a.ID, Kind: controls.ActRejectJob, Actor: "controller:c1",
+		Reason: "Critère d’âge interdit.", At: Time.Add(time.Minute)}
+	if err := s.AddAction(ctx, act); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Actions(ctx, a.ID); err != nil || len(got) != 1 || !cmp.Equal(got[0], act) {
+		t.Errorf("Actions = %+v, %v", got, err)
+	}
+	if list, _, err := s.Alerts(ctx, controls.AlertFilter{Status: controls.Open}, marketplace.Page{}); err != nil || len(list) != 0 {
+		t.Errorf("a decided job post alert is still in the queue: %+v %v", list, err)
+	}
 }
 
 func alert(id string, score float64, st controls.Status) controls.Alert {

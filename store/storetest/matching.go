@@ -115,9 +115,13 @@ func testJobOffers(t *testing.T, s matching.Store) {
 	}
 	o := got
 	o.Version = 2
-	o.Status = matching.OfferClosed
+	o.Status = matching.OfferRejected
+	o.Review = &matching.OfferReview{Outcome: matching.OfferRejected, Reason: "Critère d’âge : « moins de 30 ans ».", At: Time}
 	if err := s.UpdateJobOffer(ctx, o); err != nil {
 		t.Fatal(err)
+	}
+	if back, err := s.JobOffer(ctx, o.ID); err != nil || !cmp.Equal(back, o) {
+		t.Errorf("a reviewed offer's round trip (-want +got):\n%s %v", cmp.Diff(o, back), err)
 	}
 	if err := s.UpdateJobOffer(ctx, o); !errors.Is(err, matching.ErrConflict) {
 		t.Errorf("stale update: %v", err)
