@@ -29,13 +29,7 @@ func ParseEmployment(r io.Reader) ([]marketplace.DeclarationRow, error) {
 	if err != nil {
 		return nil, err
 	}
-	text := strings.TrimPrefix(string(data), "\ufeff")
-	first, _, _ := strings.Cut(text, "\n")
-	cr := csv.NewReader(strings.NewReader(text))
-	if strings.Count(first, ";") > strings.Count(first, ",") {
-		cr.Comma = ';'
-	}
-	cr.FieldsPerRecord = -1
+	cr := SniffCSV(data)
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("line 1: the header line is missing")
@@ -120,4 +114,19 @@ func ParseEmployment(r io.Reader) ([]marketplace.DeclarationRow, error) {
 		}
 		rows = append(rows, row)
 	}
+}
+
+// SniffCSV reads a CSV file as spreadsheets export it: a UTF-8 byte order
+// mark is dropped, and the separator is a semicolon when the first line
+// holds more semicolons than commas. Lines may differ in length; the
+// caller checks each.
+func SniffCSV(data []byte) *csv.Reader {
+	text := strings.TrimPrefix(string(data), "\ufeff")
+	first, _, _ := strings.Cut(text, "\n")
+	cr := csv.NewReader(strings.NewReader(text))
+	if strings.Count(first, ";") > strings.Count(first, ",") {
+		cr.Comma = ';'
+	}
+	cr.FieldsPerRecord = -1
+	return cr
 }

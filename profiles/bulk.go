@@ -2,13 +2,13 @@ package profiles
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
 	"time"
 
+	"github.com/parcours/parcours/ingest"
 	"github.com/parcours/parcours/marketplace"
 )
 
@@ -57,13 +57,7 @@ func (s *Service) AttestBulk(ctx context.Context, siret string, r io.Reader) (Bu
 	if err != nil {
 		return rep, err
 	}
-	text := strings.TrimPrefix(string(data), "\ufeff")
-	first, _, _ := strings.Cut(text, "\n")
-	cr := csv.NewReader(strings.NewReader(text))
-	if strings.Count(first, ";") > strings.Count(first, ",") {
-		cr.Comma = ';'
-	}
-	cr.FieldsPerRecord = -1
+	cr := ingest.SniffCSV(data)
 	header, err := cr.Read()
 	if err != nil {
 		return rep, invalidField("csv", "line 1: the header line is missing or malformed")
