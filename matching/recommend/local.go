@@ -88,7 +88,11 @@ type localCache struct {
 type localArea struct {
 	once  sync.Once
 	list  []localEntry // the best, by score then ID
-	score map[int32]float32
+	// score holds the local score of every offer, 0 for those out of
+	// reach or without figures: dense, it takes less memory than a map
+	// once a good part of the offers score, and a ranking reads it for
+	// every candidate.
+	score []float32
 	// reasons caches the local reason of the offers that reached a top-K.
 	mu      sync.RWMutex
 	reasons map[int32]localReason
@@ -129,7 +133,7 @@ func (l *localCache) area(dept, region string) *localArea {
 	}
 	l.mu.Unlock()
 	a.once.Do(func() {
-		a.score = map[int32]float32{}
+		a.score = make([]float32, len(l.c.Offers))
 		a.reasons = map[int32]localReason{}
 		var list []localEntry
 		for i := range l.c.Offers {
