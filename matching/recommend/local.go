@@ -86,8 +86,8 @@ type localCache struct {
 }
 
 type localArea struct {
-	once  sync.Once
-	list  []localEntry // the best, by score then ID
+	once sync.Once
+	list []localEntry // the best, by score then ID
 	// score holds the local score of every offer, 0 for those out of
 	// reach or without figures: dense, it takes less memory than a map
 	// once a good part of the offers score, and a ranking reads it for
