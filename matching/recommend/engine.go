@@ -90,6 +90,9 @@ type Catalogue struct {
 	distance []bool
 	region   []int32
 	regions  map[string]int32
+	// idOrder is each offer's rank in the order of the IDs: comparing
+	// two of them is comparing their IDs.
+	idOrder []int32
 	// skillCache shares skill candidate lists (skillCandidates).
 	skillMu    sync.RWMutex
 	skillCache map[string][]skillHit
@@ -118,6 +121,15 @@ func NewCatalogue(offers []Offer, market Market) *Catalogue {
 		for _, s := range o.Teaches {
 			c.bySkill[s] = append(c.bySkill[s], int32(i))
 		}
+	}
+	byID := make([]int32, len(offers))
+	for i := range byID {
+		byID[i] = int32(i)
+	}
+	slices.SortFunc(byID, func(a, b int32) int { return strings.Compare(offers[a].ID, offers[b].ID) })
+	c.idOrder = make([]int32, len(offers))
+	for r, i := range byID {
+		c.idOrder[i] = int32(r)
 	}
 	c.local = newLocalCache(c)
 	n := len(offers)
@@ -219,7 +231,7 @@ func (c *Catalogue) skillCandidates(r *ranker, missing []string, region string, 
 	}
 	r.touched = touched[:0]
 	slices.SortFunc(hits, func(a, b skillHit) int {
-		return cmp.Or(cmp.Compare(b.k, a.k), strings.Compare(c.Offers[a.offer].ID, c.Offers[b.offer].ID))
+		return cmp.Or(cmp.Compare(b.k, a.k), cmp.Compare(c.idOrder[a.offer], c.idOrder[b.offer]))
 	})
 	hits = slices.Clip(hits[:min(len(hits), n)])
 	c.skillMu.Lock()
@@ -392,7 +404,7 @@ func (r *ranker) rank(cat *Catalogue, model *Model, a *Account, tie Tie, opt Opt
 			g[k].tie = tie(cat.Offers[r.cands[g[k].c].offer].ID)
 		}
 		slices.SortFunc(g, func(x, y scored) int {
-			return cmp.Or(cmp.Compare(x.tie, y.tie), strings.Compare(cat.Offers[r.cands[x.c].offer].ID, cat.Offers[r.cands[y.c].offer].ID))
+			return cmp.Or(cmp.Compare(x.tie, y.tie), cmp.Compare(cat.idOrder[r.cands[x.c].offer], cat.idOrder[r.cands[y.c].offer]))
 		})
 		r.group = g
 		for _, s := range g {
