@@ -207,8 +207,8 @@ func (c *Catalogue) skillCandidates(r *ranker, missing []string, region string, 
 	if ok {
 		return hits
 	}
-	// Count in the ranker's mark space, which is all zeros between
-	// rankings; the counted offers are cleared again below.
+	// Count in the ranker's per-offer counts, all zeros between calls;
+	// the counted offers are cleared again below.
 	if r.count == nil {
 		r.count = make([]int32, len(c.Offers))
 	}
