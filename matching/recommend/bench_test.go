@@ -111,6 +111,7 @@ func BenchmarkRank(b *testing.B) {
 	pop := Generate(PopulationConfig{Accounts: 20_000, Offers: 6_000, EventsPerAccount: 10, Regions: 13, Profiles: 64, Seed: 1})
 	cat := NewCatalogue(pop.Offers, pop.Market)
 	model := Train(cat, pop.Accounts, ModelConfig{ALS: ALSConfig{Seed: 1}})
+	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; b.Loop(); i++ {
 		a := &pop.Accounts[i%len(pop.Accounts)]

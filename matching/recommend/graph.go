@@ -12,11 +12,9 @@ import (
 )
 
 // Optional capabilities of a skills graph that the recommender uses when
-// the backend has them (the embedded graph does).
+// the backend has them (the embedded graph does). What a certification
+// teaches comes from skills.Teacher, which both backends have.
 type (
-	certTeacher interface {
-		TaughtBy(ctx context.Context, code string) ([]skills.Skill, error)
-	}
 	certReader interface {
 		Certification(ctx context.Context, code string) (skills.Certification, bool)
 	}
@@ -173,7 +171,7 @@ func graphCerts(ctx context.Context, g skills.Graph, codes []string) (map[string
 				ci.formacodes = c.Formacodes
 			}
 		}
-		if ct, ok := g.(certTeacher); ok {
+		if ct, ok := g.(skills.Teacher); ok {
 			ss, err := ct.TaughtBy(ctx, code)
 			if err != nil {
 				return nil, err

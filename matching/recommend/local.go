@@ -86,9 +86,37 @@ type localCache struct {
 }
 
 type localArea struct {
-	once  sync.Once
-	list  []localEntry // the best, by score then ID
-	score map[int32]float32
+	once sync.Once
+	list []localEntry // the best, by score then ID
+	// score holds the local score of every offer, 0 for those out of
+	// reach or without figures: dense, it takes less memory than a map
+	// once a good part of the offers score, and a ranking reads it for
+	// every candidate.
+	score []float32
+	// reasons caches the local reason of the offers that reached a top-K.
+	mu      sync.RWMutex
+	reasons map[int32]localReason
+}
+
+type localReason struct {
+	r  Reason
+	ok bool
+}
+
+// reason returns the local reason of offer i in the area (dept, region),
+// as Catalogue.localScore writes it.
+func (a *localArea) reason(c *Catalogue, i int32, dept, region string) (Reason, bool) {
+	a.mu.RLock()
+	lr, found := a.reasons[i]
+	a.mu.RUnlock()
+	if found {
+		return lr.r, lr.ok
+	}
+	_, lr.r, lr.ok = c.localScore(&c.Offers[i], dept, region)
+	a.mu.Lock()
+	a.reasons[i] = lr
+	a.mu.Unlock()
+	return lr.r, lr.ok
 }
 
 func newLocalCache(c *Catalogue) *localCache {
@@ -105,7 +133,8 @@ func (l *localCache) area(dept, region string) *localArea {
 	}
 	l.mu.Unlock()
 	a.once.Do(func() {
-		a.score = map[int32]float32{}
+		a.score = make([]float32, len(l.c.Offers))
+		a.reasons = map[int32]localReason{}
 		var list []localEntry
 		for i := range l.c.Offers {
 			o := &l.c.Offers[i]
