@@ -558,12 +558,6 @@ type Catalogue interface {
 	Provider(ctx context.Context, id string) (marketplace.Provider, error)
 }
 
-// teacher is the skills graph's optional capability to list the skills a
-// certification covers.
-type teacher interface {
-	TaughtBy(ctx context.Context, code string) ([]skills.Skill, error)
-}
-
 // TrainingID is the ID of the training line a dossier attests.
 func TrainingID(dossierID string) string { return "training-" + dossierID }
 
@@ -595,7 +589,7 @@ func (s *Service) AttestTraining(ctx context.Context, cat Catalogue, d marketpla
 	if o.Certification.Title != "" {
 		e.Description = "Prépare à : " + o.Certification.Title + " (" + o.Certification.Code + ")"
 	}
-	if t, ok := s.graph.(teacher); ok && o.Certification.Code != "" {
+	if t, ok := s.graph.(skills.Teacher); ok && o.Certification.Code != "" {
 		taught, err := t.TaughtBy(ctx, o.Certification.Code)
 		if err != nil {
 			return Entry{}, false, err
