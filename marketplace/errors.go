@@ -23,6 +23,17 @@ var (
 	ErrNotPublishable = errors.New("offer cannot be published")
 )
 
+// Refused tells an operation the domain refused, with nothing moved
+// (invalid input, a conflict, too little balance, an unknown or forbidden
+// record, a dossier state that does not allow it), from a failure whose
+// outcome is unknown (ErrUnavailable, a timeout) and that a client retries
+// with the same idempotency key.
+func Refused(err error) bool {
+	var v *ValidationError
+	return errors.As(err, &v) || errors.Is(err, ErrConflict) || errors.Is(err, ErrInsufficientBalance) ||
+		errors.Is(err, ErrNotFound) || errors.Is(err, ErrForbidden) || errors.Is(err, ErrInvalidState)
+}
+
 // FieldError is one rule broken by one input field. Field uses the wire
 // name of the field (JSON path such as "price_cents" or "sessions[1].start").
 type FieldError struct {

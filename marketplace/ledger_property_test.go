@@ -2,7 +2,6 @@ package marketplace_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -106,7 +105,7 @@ func moneyProperty(t *testing.T, open func(testing.TB) testStore, maxRuns int) {
 							switch {
 							case err == nil:
 								credited += cents
-							case !refusal(err):
+							case !marketplace.Refused(err):
 								unsure = append(unsure, f)
 							}
 						}
@@ -124,7 +123,7 @@ func moneyProperty(t *testing.T, open func(testing.TB) testStore, maxRuns int) {
 							switch {
 							case err == nil:
 								funded += cents
-							case !refusal(err):
+							case !marketplace.Refused(err):
 								unsure = append(unsure, f)
 							}
 						}
@@ -217,14 +216,6 @@ func moneyProperty(t *testing.T, open func(testing.TB) testStore, maxRuns int) {
 // (MongoDB); Recover finishes or undoes those older than age.
 type recoverer interface {
 	Recover(ctx context.Context, age time.Duration) (int, error)
-}
-
-// refusal tells a refused operation (nothing moved) from a failure whose
-// outcome is unknown.
-func refusal(err error) bool {
-	var v *marketplace.ValidationError
-	return errors.As(err, &v) || errors.Is(err, marketplace.ErrConflict) || errors.Is(err, marketplace.ErrInsufficientBalance) ||
-		errors.Is(err, marketplace.ErrNotFound) || errors.Is(err, marketplace.ErrForbidden) || errors.Is(err, marketplace.ErrInvalidState)
 }
 
 // owner returns the learner of a dossier (a stranger if unknown).

@@ -142,9 +142,7 @@ func (s *Store) Apply(ctx context.Context, op marketplace.Op) (bool, error) {
 
 // isDomain tells a refusal (nothing left to do) from a database failure.
 func isDomain(err error) bool {
-	var v *marketplace.ValidationError
-	return errors.Is(err, marketplace.ErrConflict) || errors.Is(err, marketplace.ErrInsufficientBalance) ||
-		errors.Is(err, marketplace.ErrNotFound) || errors.As(err, &v) || errors.Is(err, errChangeHands)
+	return marketplace.Refused(err) || errors.Is(err, errChangeHands)
 }
 
 var errChangeHands = errors.New("a dossier cannot change hands")
